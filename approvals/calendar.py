@@ -1,0 +1,158 @@
+"""Business calendar per region: support hours on business days, in the region's own time zone.
+
+Pure functions over a `BusinessCalendar` (built from a Region by `calendar_for`). Public holidays come from
+the maintained `holidays` package; extra closures (company days off) from RegionClosure rows. Wall-clock
+support hours are converted through zoneinfo day by day, so DST changes (America/Los_Angeles) are exact.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+# How far ahead add_business_hours looks for an opening before giving up (guards a calendar with no business days).
+_MAX_DAYS_AHEAD = 366 * 3
+
+
+@functools.lru_cache(maxsize=64)
+def _public_holidays(country: str, subdivision: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year).keys())
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Everything the arithmetic needs about a region, detached from the database."""
+
+    timezone: str
+    support_start: time
+    support_end: time
+    cutoff: time
+    holiday_country: str
+    holiday_subdivision: str = ""
+    closures: frozenset[date] = field(default_factory=frozenset)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_business_day(self, day: date) -> bool:
+        return (
+            day.weekday() < 5
+            and day not in _public_holidays(self.holiday_country, self.holiday_subdivision, day.year)
+            and day not in self.closures
+        )
+
+    def window(self, day: date) -> tuple[datetime, datetime]:
+        """The support-hours window of a local day, as aware datetimes."""
+        tz = self.tz
+        return datetime.combine(day, self.support_start, tz), datetime.combine(day, self.support_end, tz)
+
+    def windows_from(self, day: date) -> Iterator[tuple[datetime, datetime]]:
+        for offset in range(_MAX_DAYS_AHEAD):
+            current = day + timedelta(days=offset)
+            if self.is_business_day(current):
+                yield self.window(current)
+
+
+def calendar_for(region) -> BusinessCalendar:
+    """The calendar of a Region (or a BusinessCalendar, returned as is)."""
+    if isinstance(region, BusinessCalendar):
+        return region
+    return _region_calendar(
+        region.pk,
+        region.timezone,
+        region.support_start,
+        region.support_end,
+        region.cutoff,
+        region.holiday_country,
+        region.holiday_subdivision,
+        _closure_stamp(region),
+    )
+
+
+def _closure_stamp(region) -> tuple[date, ...]:
+    cached = getattr(region, "_closure_dates", None)
+    if cached is None:
+        cached = tuple(sorted(region.closures.values_list("date", flat=True)))
+        region._closure_dates = cached
+    return cached
+
+
+@functools.lru_cache(maxsize=64)
+def _region_calendar(code, tz, start, end, cutoff, country, subdivision, closures) -> BusinessCalendar:
+    return BusinessCalendar(tz, start, end, cutoff, country, subdivision, frozenset(closures))
+
+
+def _require_aware(moment: datetime) -> None:
+    if moment.tzinfo is None:
+        raise ValueError("business calendar arithmetic needs timezone-aware datetimes")
+
+
+def add_business_hours(start: datetime, hours: float, region) -> datetime:
+    """The moment `hours` business hours after `start`.
+
+    Time outside support hours does not count; with `hours == 0` the answer is `start` itself when it lies in
+    business hours, else the next opening.
+    """
+    _require_aware(start)
+    if hours < 0:
+        raise ValueError("hours must not be negative")
+    cal = calendar_for(region)
+    remaining = timedelta(hours=hours)
+    for opening, closing in cal.windows_from(start.astimezone(cal.tz).date() - timedelta(days=1)):
+        if closing <= start:
+            continue
+        begin = max(opening, start)
+        available = closing - begin
+        if remaining <= available:
+            return begin + remaining
+        remaining -= available
+    raise ValueError("no business hours in the next three years: check the region's calendar")
+
+
+def business_hours_between(a: datetime, b: datetime, region) -> float:
+    """Business hours from `a` to `b` (negative when `b` is before `a`)."""
+    _require_aware(a)
+    _require_aware(b)
+    if b < a:
+        return -business_hours_between(b, a, region)
+    cal = calendar_for(region)
+    total = timedelta()
+    day = a.astimezone(cal.tz).date() - timedelta(days=1)
+    last = b.astimezone(cal.tz).date() + timedelta(days=1)
+    while day <= last:
+        if cal.is_business_day(day):
+            opening, closing = cal.window(day)
+            overlap = min(closing, b) - max(opening, a)
+            if overlap > timedelta():
+                total += overlap
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600
+
+
+def next_opening(moment: datetime, region) -> datetime:
+    """`moment` itself if it is inside business hours, else the start of the next business window."""
+    return add_business_hours(moment, 0, region)
+
+
+def sla_clock_start(submitted_at: datetime, region) -> datetime:
+    """When the SLA clock of a submission starts.
+
+    Inside support hours and before the cut-off: at once. After the cut-off, outside hours or on a non-business
+    day: at the next business opening (the handbook's "reviewed the following business day").
+    """
+    _require_aware(submitted_at)
+    cal = calendar_for(region)
+    local = submitted_at.astimezone(cal.tz)
+    if cal.is_business_day(local.date()) and cal.support_start <= local.time() < cal.cutoff:
+        return submitted_at
+    if cal.is_business_day(local.date()) and local.time() < cal.support_start:
+        return cal.window(local.date())[0]
+    for opening, _closing in cal.windows_from(local.date() + timedelta(days=1)):
+        return opening
+    raise ValueError("no business day in the next three years: check the region's calendar")

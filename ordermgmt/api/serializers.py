@@ -1,0 +1,194 @@
+"""Serializers of the shared records. Input shape only: writes go through ordermgmt.services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from approvals.requirements import evaluate
+from ordermgmt.models import Account, Contact, Document, Notification, Opportunity, OpportunityEvent, Quote, Region
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = [
+            "code",
+            "name",
+            "timezone",
+            "support_start",
+            "support_end",
+            "cutoff",
+            "holiday_country",
+            "holiday_subdivision",
+        ]
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Account
+        fields = ["id", "name", "region", "country", "billing_address"]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "account", "name", "email"]
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Quote
+        fields = [
+            "number",
+            "sold_to_contact",
+            "bill_to_contact",
+            "amount",
+            "start_date",
+            "term_months",
+            "payment_terms",
+            "po_number",
+            "po_amount",
+            "approved",
+        ]
+        # Uniqueness of the number is checked by the service against the quote being edited.
+        extra_kwargs = {"number": {"validators": []}}
+
+
+class RequirementSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    met = serializers.BooleanField()
+    field = serializers.CharField()
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    owner_name = serializers.CharField(source="owner.__str__", read_only=True)
+    booked_arr = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True)
+    booking_requirements = serializers.SerializerMethodField()
+    primary_quote = QuoteSerializer(required=False, allow_null=True)
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Send the version you read: a stale one answers 409."
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "name",
+            "account",
+            "account_name",
+            "owner",
+            "owner_name",
+            "region",
+            "type",
+            "deployment",
+            "route_to_market",
+            "stage",
+            "amount",
+            "net_arr",
+            "arr_basis",
+            "booked_arr",
+            "start_date",
+            "end_date",
+            "close_date",
+            "closed_won_reason",
+            "closed_won_details",
+            "competitors",
+            "executed_agreement_type",
+            "executed_agreement_link",
+            "po_required",
+            "subscription",
+            "license_delivery_date",
+            "approval_status",
+            "booking_requirements",
+            "primary_quote",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["owner", "license_delivery_date", "approval_status", "created_at", "updated_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "is_rep", False):
+            # A rep's opportunities belong to the rep's region.
+            fields["region"].read_only = True
+            fields["region"].required = False
+        return fields
+
+    @extend_schema_field(RequirementSerializer(many=True))
+    def get_booking_requirements(self, obj: Opportunity):
+        return [{"code": r.code, "label": r.label, "met": r.met, "field": r.field} for r in evaluate(obj)]
+
+    def validate_stage(self, value):
+        if value in Opportunity.WORKFLOW_STAGES:
+            raise serializers.ValidationError(f"Stage {value} is set by the approval workflow, not by editing.")
+        return value
+
+    def validate(self, attrs):
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"end_date": ["The end date cannot be before the start date."]})
+        request = self.context.get("request")
+        if self.instance is None and "region" not in attrs and not getattr(request.user, "is_rep", False):
+            raise serializers.ValidationError({"region": ["This field is required."]})
+        quote = attrs.get("primary_quote")
+        account = attrs.get("account", getattr(self.instance, "account", None))
+        if quote:
+            for name in ("sold_to_contact", "bill_to_contact"):
+                contact = quote.get(name)
+                if contact is not None and account is not None and contact.account_id != account.pk:
+                    raise serializers.ValidationError(
+                        {"primary_quote": {name: ["The contact must belong to the opportunity's account."]}}
+                    )
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        quote = instance.primary_quote
+        data["primary_quote"] = QuoteSerializer(quote).data if quote is not None else None
+        return data
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True)
+    url = serializers.SerializerMethodField()
+    uploaded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "url"]
+        read_only_fields = ["original_name", "content_type", "size", "uploaded_at"]
+
+    def get_url(self, obj) -> str:
+        return f"/opportunities/{obj.opportunity_id}/documents/{obj.pk}/"
+
+
+class HistoryEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+    on_behalf_of = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OpportunityEvent
+        fields = ["at", "actor", "on_behalf_of", "action", "changes", "comment"]
+
+    def get_actor(self, obj) -> str | None:
+        return obj.actor.username if obj.actor else None
+
+    def get_on_behalf_of(self, obj) -> str | None:
+        return obj.on_behalf_of.username if obj.on_behalf_of else None
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "verb", "message", "opportunity", "url", "created_at", "read_at"]
+
+
+class NotificationReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)

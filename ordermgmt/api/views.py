@@ -1,0 +1,185 @@
+"""API of the shared records: regions, accounts, contacts, opportunities, documents, history, notifications."""
+
+from django.db import transaction
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from ordermgmt import selectors, services
+from ordermgmt.filters import AccountFilterSet, ContactFilterSet, OpportunityFilterSet
+from ordermgmt.models import Opportunity, User
+
+from .permissions import IsStaffRole, ReferenceDataPermission, has_role
+from .serializers import (
+    AccountSerializer,
+    ContactSerializer,
+    DocumentSerializer,
+    HistoryEntrySerializer,
+    NotificationReadSerializer,
+    NotificationSerializer,
+    OpportunitySerializer,
+    RegionSerializer,
+)
+
+ERRORS = {
+    400: OpenApiResponse(description="Bad input: `{field: [messages]}` or `{detail}`"),
+    403: OpenApiResponse(description="Not allowed for this role or object"),
+    404: OpenApiResponse(description="Not found or not visible"),
+    409: OpenApiResponse(description="The record changed or is in a state that does not allow this"),
+}
+
+
+class RegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The regional teams with their support hours, time zone and cut-off."""
+
+    serializer_class = RegionSerializer
+    permission_classes = [IsStaffRole]
+    pagination_class = None
+    queryset = selectors.region_list()
+
+
+class AccountViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Customers (reference data: plain create and update)."""
+
+    serializer_class = AccountSerializer
+    permission_classes = [ReferenceDataPermission]
+    filterset_class = AccountFilterSet
+    search_fields = ["name"]
+    ordering_fields = ["name", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.account_list(user=self.request.user)
+
+
+class ContactViewSet(AccountViewSet):
+    """People at customers (reference data)."""
+
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilterSet
+    search_fields = ["name", "email"]
+
+    def get_queryset(self):
+        return selectors.contact_list(user=self.request.user)
+
+
+@extend_schema(responses={200: OpportunitySerializer, **ERRORS})
+class OpportunityViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Opportunities visible to the caller. Create and PATCH go through the services (row lock, history)."""
+
+    serializer_class = OpportunitySerializer
+    permission_classes = [IsStaffRole]
+    filterset_class = OpportunityFilterSet
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["created_at", "start_date", "close_date", "amount", "net_arr", "name", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.opportunity_list(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsStaffRole(), has_role(User.Role.SALES_REP, User.Role.MANAGER)()]
+        return super().get_permissions()
+
+    def _fresh(self, pk: int) -> Opportunity:
+        return selectors.opportunity_get(user=self.request.user, pk=pk)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        opp = services.opportunity_create(actor=request.user, data=data)
+        return Response(self.get_serializer(self._fresh(opp.pk)).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        expected_version = data.pop("version", None)
+        services.opportunity_update(
+            opportunity_id=instance.pk, actor=request.user, data=data, expected_version=expected_version
+        )
+        return Response(self.get_serializer(self._fresh(instance.pk)).data)
+
+    @extend_schema(
+        request={"multipart/form-data": DocumentSerializer},
+        responses={200: DocumentSerializer(many=True), 201: DocumentSerializer, **ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser],
+        serializer_class=DocumentSerializer,
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def documents(self, request, pk=None):
+        """List the opportunity's documents, or upload one (multipart: `kind`, `file`)."""
+        opp = self.get_object()
+        if request.method == "GET":
+            return Response(DocumentSerializer(selectors.document_list(opportunity=opp), many=True).data)
+        payload = DocumentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        document = services.document_create(
+            opportunity_id=opp.pk,
+            actor=request.user,
+            kind=payload.validated_data["kind"],
+            upload=payload.validated_data["file"],
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True), 404: ERRORS[404]})
+    @action(
+        detail=True, methods=["get"], serializer_class=HistoryEntrySerializer, filter_backends=[], pagination_class=None
+    )
+    def history(self, request, pk=None):
+        """The audit trail of the opportunity, oldest first."""
+        opp = self.get_object()
+        return Response(HistoryEntrySerializer(selectors.opportunity_history(opportunity=opp), many=True).data)
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except (Opportunity.DoesNotExist, ValueError) as exc:
+            raise Http404 from exc
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's in-product notifications, newest first."""
+
+    serializer_class = NotificationSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.notification_list(user=self.request.user)
+
+    @extend_schema(request=NotificationReadSerializer, responses={200: OpenApiResponse(description="{'marked': n}")})
+    @action(detail=False, methods=["post"], url_path="mark-read", serializer_class=NotificationReadSerializer)
+    def mark_read(self, request):
+        payload = NotificationReadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with transaction.atomic():
+            count = services.notification_mark_read(
+                user=request.user, notification_ids=payload.validated_data.get("ids")
+            )
+        return Response({"marked": count})

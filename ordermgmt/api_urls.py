@@ -1,0 +1,36 @@
+"""The one DRF router. Each app contributes its viewsets through `register(router)` in its api module."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import ScopedRateThrottle
+
+from approvals.api import urls as approvals_api
+from ordermgmt.api import views
+
+app_name = "api"
+
+
+class TokenView(ObtainAuthToken):
+    """`POST {"username", "password"}` -> `{"token"}`. Throttled, and locked out by django-axes after failures."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+
+router = DefaultRouter()
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("accounts", views.AccountViewSet, basename="account")
+router.register("contacts", views.ContactViewSet, basename="contact")
+router.register("opportunities", views.OpportunityViewSet, basename="opportunity")
+router.register("notifications", views.NotificationViewSet, basename="notification")
+approvals_api.register(router)
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *approvals_api.urlpatterns,
+    path("", include(router.urls)),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OrdermgmtConfig(AppConfig):
+    name = "ordermgmt"
+    verbose_name = "Sales records"

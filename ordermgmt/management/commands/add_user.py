@@ -1,0 +1,48 @@
+import getpass
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from ordermgmt.models import Region, User
+
+
+class Command(BaseCommand):
+    help = "Create (or update) a user with a role: add_user USERNAME --role ROLE [--region CODE] [--password PW]"
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=User.Role.values)
+        parser.add_argument("--region", choices=Region.Code.values)
+        parser.add_argument("--password", help="Without it you are prompted (twice), like createsuperuser.")
+        parser.add_argument("--email", default="")
+        parser.add_argument("--superuser", action="store_true", help="Also give Django admin access.")
+
+    def handle(self, *args, username, role, region, password, email, superuser, **options):
+        if role in User.REGIONAL_ROLES and not region:
+            raise CommandError(f"--region is required for the {role} role")
+        if password is None:
+            password = self._prompt_password(username)
+        user = User.objects.filter(username=username).first() or User(username=username)
+        user.role = role
+        user.region = Region.objects.get(pk=region) if region else None
+        user.email = email or user.email
+        user.is_staff = user.is_superuser = superuser or user.is_superuser
+        user.set_password(password)
+        user.save()
+        self.stdout.write(
+            self.style.SUCCESS(f"{username}: {user.get_role_display()}{f' ({region})' if region else ''}")
+        )
+
+    def _prompt_password(self, username: str) -> str:
+        while True:
+            first = getpass.getpass("Password: ")
+            if first != getpass.getpass("Password (again): "):
+                self.stderr.write("Passwords do not match.")
+                continue
+            try:
+                validate_password(first, User(username=username))
+            except ValidationError as exc:
+                self.stderr.write("\n".join(exc.messages))
+                continue
+            return first

@@ -1,0 +1,507 @@
+"""The shared sales records: regions, users and roles, accounts, contacts, opportunities, quotes, documents.
+
+State changes of an opportunity's approval are owned by `approvals.services`; this module only declares
+the records, their invariants (as database constraints) and visibility (`visible_to`).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+
+import pghistory
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not a known IANA time zone.") from exc
+
+
+@pghistory.track(model_name="RegionAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
+class Region(models.Model):
+    """A regional Order Management team: its time zone, support hours, holiday calendar and cut-off."""
+
+    class Code(models.TextChoices):
+        AMER = "AMER", "AMER / LATAM"
+        EMEA = "EMEA", "EMEA"
+        APAC = "APAC", "APAC"
+
+    code = models.CharField(max_length=4, primary_key=True, choices=Code.choices)
+    name = models.CharField(max_length=60)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    support_start = models.TimeField()
+    support_end = models.TimeField()
+    cutoff = models.TimeField(
+        help_text="Submissions after this local time start their SLA clock the next business day."
+    )
+    holiday_country = models.CharField(max_length=2, help_text="ISO country code for the `holidays` package.")
+    holiday_subdivision = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(support_start__lt=F("support_end")), name="region_support_hours_order"),
+            models.CheckConstraint(
+                condition=Q(cutoff__gte=F("support_start")) & Q(cutoff__lte=F("support_end")),
+                name="region_cutoff_within_support_hours",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RegionClosure(models.Model):
+    """An extra non-business day for a region (company day off), on top of its public holidays."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["region", "date"]
+        constraints = [models.UniqueConstraint(fields=["region", "date"], name="region_closure_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} closed {self.date}: {self.reason}"
+
+
+class UserQuerySet(models.QuerySet):
+    def with_role(self, *roles: str) -> UserQuerySet:
+        return self.filter(role__in=roles, is_active=True)
+
+
+class OrderUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person (or integration) using the product. What they may see and do follows from `role` and `region`."""
+
+    class Role(models.TextChoices):
+        SALES_REP = "sales_rep", "Sales rep"
+        SPECIALIST = "specialist", "Order Management specialist"
+        BILLING = "billing", "Billing"
+        DEAL_DESK = "deal_desk", "Deal Desk"
+        SUPPORT_ENGINEERING = "support_engineering", "Support Engineering"
+        MANAGER = "manager", "Manager"
+        INTEGRATION = "integration", "Integration (API only)"
+
+    REGIONAL_ROLES = (Role.SALES_REP, Role.SPECIALIST)
+
+    role = models.CharField(max_length=24, choices=Role.choices, default=Role.SALES_REP, db_index=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    covered_regions = models.ManyToManyField(
+        Region, blank=True, related_name="covering_specialists", help_text="Extra regions a specialist covers."
+    )
+    out_of_office_from = models.DateTimeField(null=True, blank=True)
+    out_of_office_until = models.DateTimeField(null=True, blank=True)
+    backup = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="backing_up",
+        help_text="Who takes over claimed items while this person is out of office.",
+    )
+
+    objects = OrderUserManager()
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role__in=["sales_rep", "specialist"]) | Q(region__isnull=False),
+                name="user_regional_role_has_region",
+            ),
+            models.CheckConstraint(
+                condition=Q(out_of_office_from__isnull=True)
+                | Q(out_of_office_until__isnull=True)
+                | Q(out_of_office_until__gt=F("out_of_office_from")),
+                name="user_out_of_office_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_rep(self) -> bool:
+        return self.role == self.Role.SALES_REP
+
+    @property
+    def is_specialist(self) -> bool:
+        return self.role == self.Role.SPECIALIST
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER or self.is_superuser
+
+    @property
+    def is_billing(self) -> bool:
+        return self.role == self.Role.BILLING
+
+    def region_codes(self) -> list[str]:
+        """The regions whose queue this person works: their own first, then the ones they cover."""
+        codes = [self.region_id] if self.region_id else []
+        codes += [r.pk for r in self.covered_regions.all() if r.pk not in codes]
+        return codes
+
+
+@pghistory.track(model_name="AccountAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
+class Account(TimeStampedModel):
+    """A customer."""
+
+    name = models.CharField(max_length=255, db_index=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="accounts")
+    country = models.CharField(
+        max_length=2, validators=[RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166 alpha-2 code such as US or DE.")]
+    )
+    billing_address = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="account_country_iso2"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@pghistory.track(model_name="ContactAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
+class Contact(TimeStampedModel):
+    """A person at a customer (Sold To and Bill To contacts of quotes)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+class OpportunityQuerySet(models.QuerySet):
+    def visible_to(self, user) -> OpportunityQuerySet:
+        """Reps see their own; specialists their region and the regions they cover; everyone else all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or user.role in (
+            User.Role.MANAGER,
+            User.Role.BILLING,
+            User.Role.DEAL_DESK,
+            User.Role.SUPPORT_ENGINEERING,
+        ):
+            return self
+        if user.role == User.Role.SALES_REP:
+            return self.filter(owner=user)
+        if user.role == User.Role.SPECIALIST:
+            return self.filter(region_id__in=user.region_codes())
+        return self.none()
+
+
+@pghistory.track(model_name="OpportunityAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
+class Opportunity(TimeStampedModel):
+    """A deal. Reps fill it in; `approval_status` and stage 7 / Closed Won move only through approvals.services."""
+
+    class Type(models.TextChoices):
+        NEW_BUSINESS = "new_business", "New Business"
+        ADD_ON = "add_on", "Add-On"
+        RENEWAL = "renewal", "Renewal"
+
+    class Deployment(models.TextChoices):
+        SELF_MANAGED = "self_managed", "Self-Managed"
+        SAAS = "saas", "SaaS"
+
+    class Route(models.TextChoices):
+        DIRECT = "direct", "Direct"
+        RESELLER = "reseller", "Reseller / Distributor / MSP"
+        AWS_PRIVATE_OFFER = "aws_private_offer", "AWS Private Offer"
+        GCP_PRIVATE_OFFER = "gcp_private_offer", "GCP Private Offer"
+        IBM_OEM = "ibm_oem", "IBM OEM"
+        PUBLIC_SECTOR = "public_sector", "Public Sector"
+        PROFESSIONAL_SERVICES = "professional_services", "Professional Services"
+
+    class Stage(models.TextChoices):
+        PENDING_ACCEPTANCE = "0-pending_acceptance", "0-Pending Acceptance"
+        DISCOVERY = "1-discovery", "1-Discovery"
+        SCOPING = "2-scoping", "2-Scoping"
+        TECHNICAL_EVALUATION = "3-technical_evaluation", "3-Technical Evaluation"
+        PROPOSAL = "4-proposal", "4-Proposal"
+        NEGOTIATING = "5-negotiating", "5-Negotiating"
+        AWAITING_SIGNATURE = "6-awaiting_signature", "6-Awaiting Signature"
+        CLOSING = "7-closing", "7-Closing"
+        CLOSED_WON = "closed_won", "Closed Won"
+        CLOSED_LOST = "8-closed_lost", "8-Closed Lost"
+        DUPLICATE = "10-duplicate", "10-Duplicate"
+
+    # Stages only the workflow or reconciliation may set.
+    WORKFLOW_STAGES = (Stage.CLOSING, Stage.CLOSED_WON, Stage.DUPLICATE)
+
+    class AgreementType(models.TextChoices):
+        SIGNED_ORDER_FORM = "signed_order_form", "Signed Order Form"
+        PURCHASE_ORDER = "purchase_order", "Purchase Order"
+        ORDER_FORM_AND_PO = "order_form_and_po", "Signed Order Form + PO"
+        CLIENT_FORM = "client_form", "Client/Prospect Form"
+        AWS_PRIVATE_OFFER = "aws_private_offer", "AWS Private Offer"
+        GCP_PRIVATE_OFFER = "gcp_private_offer", "GCP Private Offer"
+        IBM_OEM = "ibm_oem", "IBM OEM"
+        SOW = "sow", "SOW"
+        OTHER = "other", "Other"
+
+    class ApprovalStatus(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        OM_APPROVED = "om_approved", "Approved by Order Management"
+        OM_REJECTED = "om_rejected", "Rejected by Order Management"
+        BILLING_REJECTED = "billing_rejected", "Rejected by Billing"
+        CLOSED_WON = "closed_won", "Closed Won"
+
+    # While in one of these the rep cannot edit the opportunity.
+    LOCKED_STATUSES = (ApprovalStatus.SUBMITTED, ApprovalStatus.OM_APPROVED, ApprovalStatus.CLOSED_WON)
+
+    name = models.CharField(max_length=255)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="opportunities")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="opportunities")
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.NEW_BUSINESS)
+    deployment = models.CharField(max_length=20, choices=Deployment.choices, default=Deployment.SELF_MANAGED)
+    route_to_market = models.CharField(max_length=30, choices=Route.choices, default=Route.DIRECT)
+    stage = models.CharField(max_length=30, choices=Stage.choices, default=Stage.DISCOVERY, db_index=True)
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    net_arr = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    arr_basis = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    close_date = models.DateField(null=True, blank=True)
+    closed_won_reason = models.CharField(max_length=100, blank=True)
+    closed_won_details = models.TextField(blank=True, max_length=5000)
+    competitors = models.CharField(max_length=500, blank=True)
+    executed_agreement_type = models.CharField(max_length=30, choices=AgreementType.choices, null=True, blank=True)
+    executed_agreement_link = models.URLField(max_length=500, blank=True)
+    po_required = models.BooleanField(default=False)
+    subscription = models.ForeignKey(
+        "subscriptions.Subscription", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    license_delivery_date = models.DateField(null=True, blank=True)
+    approval_status = models.CharField(
+        max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.DRAFT, db_index=True
+    )
+    # Bumped by every write through the services: a client that sends the version it read gets 409 if it is stale.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = OpportunityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "opportunities"
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="opp_owner_recent_idx"),
+            models.Index(fields=["region", "stage"], name="opp_region_stage_idx"),
+            models.Index(fields=["stage", "close_date"], name="opp_stage_close_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="opp_amount_non_negative"),
+            models.CheckConstraint(condition=Q(arr_basis__gte=0), name="opp_arr_basis_non_negative"),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="opp_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(approval_status="closed_won") | Q(stage="closed_won"),
+                name="opp_closed_won_status_matches_stage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def booked_arr(self) -> Decimal:
+        return (self.net_arr or Decimal("0")) + (self.arr_basis or Decimal("0"))
+
+    @property
+    def is_locked(self) -> bool:
+        return self.approval_status in self.LOCKED_STATUSES
+
+    @property
+    def primary_quote(self) -> Quote | None:
+        """The primary quote; uses the prefetched `quotes` when the selector provided them."""
+        if "quotes" in getattr(self, "_prefetched_objects_cache", {}):
+            return next((q for q in self.quotes.all() if q.is_primary), None)
+        return self.quotes.filter(is_primary=True).select_related("sold_to_contact", "bill_to_contact").first()
+
+
+@pghistory.track(model_name="QuoteAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
+class Quote(TimeStampedModel):
+    """A quote of an opportunity; only the primary one counts for booking."""
+
+    class PaymentTerms(models.TextChoices):
+        NET_30 = "net_30", "Net 30"
+        NET_45 = "net_45", "Net 45"
+        NET_60 = "net_60", "Net 60"
+        NET_90 = "net_90", "Net 90"
+        PREPAID = "prepaid", "Prepaid"
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="quotes")
+    is_primary = models.BooleanField(default=True)
+    number = models.CharField(max_length=40, unique=True)
+    sold_to_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    bill_to_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    start_date = models.DateField(null=True, blank=True)
+    term_months = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    payment_terms = models.CharField(max_length=20, choices=PaymentTerms.choices, blank=True)
+    po_number = models.CharField(max_length=60, blank=True)
+    po_amount = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Amount on the customer's or distributor's PO (Public Sector deals must match the quote).",
+    )
+    approved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity"], condition=Q(is_primary=True), name="quote_one_primary_per_opportunity"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="quote_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(term_months__isnull=True) | Q(term_months__gte=1), name="quote_term_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+def document_upload_to(instance: Document, filename: str) -> str:
+    # Never trust the client's file name for the path: only the opportunity and a random token.
+    import uuid
+
+    return f"documents/{instance.opportunity_id}/{uuid.uuid4().hex}"
+
+
+@pghistory.track(model_name="DocumentAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
+class Document(models.Model):
+    """An uploaded file attached to an opportunity (signed order form, PO, ...)."""
+
+    class Kind(models.TextChoices):
+        SIGNED_ORDER_FORM = "signed_order_form", "Signed order form"
+        PURCHASE_ORDER = "purchase_order", "Purchase order"
+        EULA_ACCEPTANCE = "eula_acceptance", "End user EULA acceptance"
+        PRIVATE_OFFER_ACCEPTANCE = "private_offer_acceptance", "Private offer acceptance"
+        NO_PO_EMAIL = "no_po_email", '"Accept invoice without PO" email'
+        IBM_NOTIFICATION = "ibm_notification", "IBM notification"
+        SOW = "sow", "Signed SOW"
+        OTHER = "other", "Other"
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    file = models.FileField(upload_to=document_upload_to, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        indexes = [models.Index(fields=["opportunity", "kind"], name="document_opp_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class OpportunityEvent(models.Model):
+    """One line of an opportunity's history: who did what, when, what changed and why. Append-only."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    changes = models.JSONField(default=dict, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["opportunity", "at"], name="opp_event_opp_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} {self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """An in-product notification (the badge); the same message also goes out by email."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    verb = models.CharField(max_length=40)
+    message = models.TextField()
+    opportunity = models.ForeignKey(Opportunity, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notif_recipient_idx"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notif_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.verb}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to publish, written in the same transaction as the change that needs it.
+
+    If the broker is down at commit time the row waits; `outbox_drain` publishes it when the broker is back,
+    so notifications and jobs are never lost.
+    """
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task} ({'sent' if self.sent_at else 'pending'})"

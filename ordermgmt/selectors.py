@@ -1,0 +1,62 @@
+"""Reads of the shared sales records, scoped to what the user may see."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Account, Contact, Document, Notification, Opportunity, OpportunityEvent, Quote, Region, User
+
+
+def region_list() -> QuerySet[Region]:
+    return Region.objects.order_by("code")
+
+
+def account_list(*, user: User) -> QuerySet[Account]:
+    """Accounts are customer reference data, visible to every signed-in person."""
+    return Account.objects.select_related("region").order_by("name", "pk")
+
+
+def contact_list(*, user: User) -> QuerySet[Contact]:
+    return Contact.objects.select_related("account").order_by("name", "pk")
+
+
+def _primary_quote_prefetch() -> Prefetch:
+    return Prefetch(
+        "quotes",
+        queryset=Quote.objects.filter(is_primary=True).select_related("sold_to_contact", "bill_to_contact"),
+    )
+
+
+def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
+    """Every opportunity `user` may see, loaded with what the list, the detail and the requirements engine read.
+
+    A constant number of queries whatever the page size: the page, plus one prefetch each for quotes and documents.
+    """
+    return (
+        Opportunity.objects.visible_to(user)
+        .select_related("account", "owner", "region")
+        .prefetch_related(_primary_quote_prefetch(), Prefetch("documents", queryset=Document.objects.order_by("pk")))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def opportunity_get(*, user: User, pk: int) -> Opportunity:
+    """One visible opportunity (raises Opportunity.DoesNotExist otherwise: 404, never a hint it exists)."""
+    return opportunity_list(user=user).get(pk=pk)
+
+
+def opportunity_history(*, opportunity: Opportunity) -> QuerySet[OpportunityEvent]:
+    """The opportunity's audit trail, oldest first."""
+    return opportunity.events.select_related("actor", "on_behalf_of").order_by("at", "pk")
+
+
+def document_list(*, opportunity: Opportunity) -> QuerySet[Document]:
+    return opportunity.documents.select_related("uploaded_by").order_by("uploaded_at", "pk")
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

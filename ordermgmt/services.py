@@ -1,0 +1,394 @@
+"""Writes to the shared sales records. Every function owns its transaction and records the history."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .exceptions import Conflict, PermissionDeniedError
+from .models import Contact, Document, Notification, Opportunity, OpportunityEvent, OutboxMessage, Quote, User
+
+logger = logging.getLogger(__name__)
+
+QUOTE_FIELDS = (
+    "number",
+    "sold_to_contact",
+    "bill_to_contact",
+    "amount",
+    "start_date",
+    "term_months",
+    "payment_terms",
+    "po_number",
+    "po_amount",
+    "approved",
+)
+
+
+# --- outbox: side effects that survive a broker outage -------------------------------------------------------
+
+
+def outbox_enqueue(*, task: str, kwargs: dict[str, Any]) -> OutboxMessage:
+    """Record a task to publish and try to publish it once the surrounding transaction commits.
+
+    If the broker is down the row stays pending and `outbox_drain` publishes it later: nothing is lost.
+    Tasks published this way must be idempotent (a drain racing a publish may send twice).
+    """
+    message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
+    transaction.on_commit(partial(outbox_publish, message_id=message.pk))
+    return message
+
+
+def outbox_publish(*, message_id: int) -> bool:
+    """Claim one pending message, send it to the broker, and release the claim if the broker refuses."""
+    from ordermgmt.celery import app
+
+    now = timezone.now()
+    claimed = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(
+        sent_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    message = OutboxMessage.objects.get(pk=message_id)
+    try:
+        app.send_task(message.task, kwargs=message.kwargs, retry=False)
+    except Exception as exc:  # the broker is down or refused: keep the row pending for the sweeper
+        logger.warning("outbox: could not publish %s (%s); will retry", message.task, exc)
+        OutboxMessage.objects.filter(pk=message_id).update(sent_at=None, last_error=str(exc)[:2000])
+        return False
+    return True
+
+
+def outbox_drain(*, older_than_seconds: int = 5, limit: int = 500) -> int:
+    """Publish pending outbox messages (oldest first); returns how many went out."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=cutoff)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for message_id in ids if outbox_publish(message_id=message_id))
+
+
+# --- notifications -----------------------------------------------------------------------------------------------
+
+
+def notification_send(
+    *, recipient: User, verb: str, message: str, opportunity: Opportunity | None = None, url: str = ""
+) -> Notification:
+    """Create an in-product notification and queue its email (sent after commit, through the outbox)."""
+    notification = Notification.objects.create(
+        recipient=recipient, verb=verb, message=message, opportunity=opportunity, url=url
+    )
+    if recipient.email:
+        outbox_enqueue(task="ordermgmt.tasks.notification_email_send", kwargs={"notification_id": notification.pk})
+    return notification
+
+
+def notification_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's notifications (all, or the given ones) read; returns how many changed."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Send a notification's email. Idempotent enough: a missing notification is ignored."""
+    from django.core.mail import send_mail
+
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None or not notification.recipient.email:
+        return False
+    send_mail(
+        subject=f"[Order Management] {notification.message[:80]}",
+        message=notification.message + (f"\n\n{notification.url}" if notification.url else ""),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[notification.recipient.email],
+    )
+    return True
+
+
+# --- history ---------------------------------------------------------------------------------------------------------
+
+
+def opportunity_event_record(
+    *,
+    opportunity: Opportunity,
+    actor: User | None,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    comment: str = "",
+    on_behalf_of: User | None = None,
+) -> OpportunityEvent:
+    """Append one line to the opportunity's history (inside the caller's transaction)."""
+    return OpportunityEvent.objects.create(
+        opportunity=opportunity,
+        actor=actor,
+        action=action,
+        changes=changes or {},
+        comment=comment,
+        on_behalf_of=on_behalf_of,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _apply(instance, data: dict[str, Any], fields) -> dict[str, list]:
+    """Set the given fields on `instance`; return {field: [old, new]} for the ones that changed."""
+    changes = {}
+    for name in fields:
+        if name not in data:
+            continue
+        old, new = getattr(instance, name), data[name]
+        if old != new:
+            changes[name] = [_jsonable(old), _jsonable(new)]
+            setattr(instance, name, new)
+    return changes
+
+
+# --- opportunities ---------------------------------------------------------------------------------------------------
+
+EDITABLE_FIELDS = (
+    "name",
+    "account",
+    "region",
+    "type",
+    "deployment",
+    "route_to_market",
+    "stage",
+    "amount",
+    "net_arr",
+    "arr_basis",
+    "start_date",
+    "end_date",
+    "close_date",
+    "closed_won_reason",
+    "closed_won_details",
+    "competitors",
+    "executed_agreement_type",
+    "executed_agreement_link",
+    "po_required",
+    "subscription",
+)
+
+
+def can_edit_opportunity(user: User, opp: Opportunity) -> bool:
+    """Owner reps edit their own; managers edit any. Nobody edits through this path while it is locked."""
+    return user.is_manager or (user.is_rep and opp.owner_id == user.pk)
+
+
+def _check_stage(stage: str | None) -> None:
+    if stage in Opportunity.WORKFLOW_STAGES:
+        raise ValidationError({"stage": [f"Stage {stage} is set by the approval workflow, not by editing."]})
+
+
+def _save_quote(*, opp: Opportunity, data: dict[str, Any] | None) -> dict[str, list]:
+    if data is None:
+        return {}
+    quote = Quote.objects.filter(opportunity=opp, is_primary=True).first()
+    if quote is None:
+        quote = Quote(opportunity=opp, is_primary=True)
+    changes = _apply(quote, data, QUOTE_FIELDS)
+    for contact_field in ("sold_to_contact", "bill_to_contact"):
+        contact = getattr(quote, contact_field)
+        if contact is not None and contact.account_id != opp.account_id:
+            raise ValidationError(
+                {"primary_quote": {contact_field: ["The contact must belong to the opportunity's account."]}}
+            )
+    if not quote.number:
+        raise ValidationError({"primary_quote": {"number": ["A quote number is required."]}})
+    if changes or quote.pk is None:
+        quote.full_clean(exclude=["opportunity"])
+        quote.save()
+    return {f"primary_quote.{k}": v for k, v in changes.items()}
+
+
+@transaction.atomic
+def opportunity_create(*, actor: User, data: dict[str, Any]) -> Opportunity:
+    """Create an opportunity owned by `actor` (a rep, or a manager creating on their own behalf)."""
+    if not (actor.is_rep or actor.is_manager):
+        raise PermissionDeniedError("Only sales reps and managers create opportunities.")
+    data = dict(data)
+    quote_data = data.pop("primary_quote", None)
+    _check_stage(data.get("stage"))
+    if actor.is_rep:
+        data["region"] = actor.region
+    opp = Opportunity(owner=actor, **{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
+    opp.full_clean(exclude=["owner"])
+    opp.save()
+    _save_quote(opp=opp, data=quote_data)
+    opportunity_event_record(opportunity=opp, actor=actor, action="created", changes={"name": [None, opp.name]})
+    return opp
+
+
+@transaction.atomic
+def opportunity_update(
+    *, opportunity_id: int, actor: User, data: dict[str, Any], expected_version: int | None = None
+) -> Opportunity:
+    """Change an opportunity's fields (and its primary quote) with a row lock.
+
+    Refuses (409) while the opportunity is locked in approval, or when `expected_version` is stale.
+    """
+    opp = Opportunity.objects.select_for_update(no_key=True).get(pk=opportunity_id)
+    if not can_edit_opportunity(actor, opp):
+        raise PermissionDeniedError("You may not edit this opportunity.")
+    if opp.is_locked:
+        raise Conflict(
+            f"This opportunity is locked while {opp.get_approval_status_display().lower()}: "
+            "recall it (or wait for the decision) before editing.",
+            extra={"approval_status": opp.approval_status},
+        )
+    if expected_version is not None and expected_version != opp.version:
+        raise Conflict(
+            "This opportunity changed since you loaded it; reload to see the latest version.",
+            extra={"version": opp.version},
+        )
+    data = dict(data)
+    quote_data = data.pop("primary_quote", None)
+    _check_stage(data.get("stage"))
+    if actor.is_rep:
+        data.pop("region", None)
+    changes = _apply(opp, data, EDITABLE_FIELDS)
+    changes.update(_save_quote(opp=opp, data=quote_data))
+    if changes:
+        opp.full_clean(exclude=["owner"])
+        opp.version += 1
+        opp.save()
+        opportunity_event_record(opportunity=opp, actor=actor, action="updated", changes=changes)
+    return opp
+
+
+# --- documents -------------------------------------------------------------------------------------------------------
+
+# Sniffed MIME type -> what we accept. Text-like files (emails) have no magic number and are checked by decoding.
+ALLOWED_DOCUMENT_TYPES = {
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+TEXT_EXTENSIONS = {".eml", ".txt", ".msg"}
+# A zip-based office document whose content would expand past this is refused (zip bomb).
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+
+
+def _sniff(upload: UploadedFile) -> str:
+    """The real content type of the upload, or a ValidationError naming the `file` field."""
+    import os
+    import zipfile
+
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    name = os.path.basename(upload.name or "")
+    ext = os.path.splitext(name)[1].lower()
+    if kind is None:
+        if ext in TEXT_EXTENSIONS:
+            try:
+                head.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValidationError({"file": ["This text file is not valid UTF-8."]}) from exc
+            return "text/plain"
+        raise ValidationError(
+            {"file": ["Unsupported file type: upload a PDF, image, Word or Excel file, or an email."]}
+        )
+    mime = kind.mime
+    if mime == "application/zip" and ext in (".docx", ".xlsx"):
+        mime = ALLOWED_DOCUMENT_TYPES_BY_EXT[ext]
+    if mime not in ALLOWED_DOCUMENT_TYPES:
+        raise ValidationError({"file": [f"Unsupported file type {mime}: upload a PDF, image, Word or Excel file."]})
+    if mime.startswith("application/vnd.openxmlformats"):
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED_BYTES:
+                    raise ValidationError({"file": ["This document expands to more than 100 MB; it was refused."]})
+        except zipfile.BadZipFile as exc:
+            raise ValidationError({"file": ["This document is damaged (not a valid Office file)."]}) from exc
+        finally:
+            upload.seek(0)
+    return mime
+
+
+ALLOWED_DOCUMENT_TYPES_BY_EXT = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _safe_name(name: str) -> str:
+    import os
+    import re
+
+    base = os.path.basename((name or "").replace("\\", "/"))
+    base = re.sub(r"[^\w.\- ]+", "_", base).strip(" .") or "document"
+    return base[:200]
+
+
+@transaction.atomic
+def document_create(*, opportunity_id: int, actor: User, kind: str, upload: UploadedFile) -> Document:
+    """Attach an uploaded file to an opportunity after checking its size and sniffed type."""
+    opp = Opportunity.objects.select_for_update(no_key=True).get(pk=opportunity_id)
+    if not can_edit_opportunity(actor, opp):
+        raise PermissionDeniedError("You may not add documents to this opportunity.")
+    if opp.is_locked:
+        raise Conflict("This opportunity is locked in approval: recall it before adding documents.")
+    if kind not in Document.Kind.values:
+        raise ValidationError({"kind": [f"Unknown document kind {kind!r}."]})
+    if upload.size > settings.DOCUMENT_MAX_BYTES:
+        raise ValidationError({"file": [f"The file is larger than {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."]})
+    if upload.size == 0:
+        raise ValidationError({"file": ["The file is empty."]})
+    content_type = _sniff(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    document = Document(
+        opportunity=opp,
+        kind=kind,
+        original_name=_safe_name(upload.name),
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    document.file.save("upload", upload, save=False)
+    document.save()
+    opp.version += 1
+    opp.save(update_fields=["version", "updated_at"])
+    opportunity_event_record(
+        opportunity=opp,
+        actor=actor,
+        action="document_added",
+        changes={"documents": [None, f"{document.get_kind_display()}: {document.original_name}"]},
+    )
+    return document
+
+
+@transaction.atomic
+def contact_create(*, actor: User, data: dict[str, Any]) -> Contact:
+    contact = Contact(**data)
+    contact.full_clean()
+    contact.save()
+    return contact

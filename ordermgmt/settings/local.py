@@ -1,0 +1,9 @@
+"""Developer and `make run` settings: embedded defaults, debug on unless the environment says otherwise."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="local-development-only-not-secret-0123456789abcdefghijklmnop")
+
+VAR_DIR.mkdir(exist_ok=True)
