@@ -5,6 +5,26 @@ from tests.factories import BillingFactory, ManagerFactory, RepFactory, Speciali
 
 
 @pytest.fixture(autouse=True)
+def _regions(request):
+    """Transactional tests flush the database, data migrations included: make sure the seeded regions exist."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server", "celery_worker")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif marker is not None or "db" in request.fixturenames:
+        request.getfixturevalue("db")
+    else:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("ordermgmt.migrations.0003_seed_regions").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
@@ -59,3 +79,14 @@ def manager(db):
 @pytest.fixture
 def billing(db):
     return BillingFactory(username="billing")
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker process on real Redis, against the test database; stopped after the test."""
+    from tests.celery_support import Worker, flush_broker
+
+    flush_broker()
+    worker = Worker()
+    yield worker
+    worker.stop()
