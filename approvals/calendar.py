@@ -76,9 +76,10 @@ def calendar_for(region) -> BusinessCalendar:
 
 
 def _closure_stamp(region) -> tuple[date, ...]:
+    # Uses prefetched closures when the selector loaded them (`prefetch_related("region__closures")`).
     cached = getattr(region, "_closure_dates", None)
     if cached is None:
-        cached = tuple(sorted(region.closures.values_list("date", flat=True)))
+        cached = tuple(sorted(closure.date for closure in region.closures.all()))
         region._closure_dates = cached
     return cached
 

@@ -1,0 +1,180 @@
+"""The approval workflow's records: submissions (one per trip through the queue) and decisions.
+
+The whole state machine of an opportunity's approval is `ALLOWED_TRANSITIONS` below; `approvals.services`
+is the only code that moves it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ordermgmt.models import Opportunity
+
+Status = Opportunity.ApprovalStatus
+
+# draft --submit--> submitted --approve--> om_approved --billing approve--> closed_won
+#   ^                 |  |                         |
+#   +---- recall -----+  reject               billing reject
+#                        v                         v
+#                   om_rejected --resubmit--> submitted <--resubmit-- billing_rejected
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.SUBMITTED},
+    Status.SUBMITTED: {Status.DRAFT, Status.OM_APPROVED, Status.OM_REJECTED},
+    Status.OM_REJECTED: {Status.SUBMITTED},
+    Status.OM_APPROVED: {Status.CLOSED_WON, Status.BILLING_REJECTED},
+    Status.BILLING_REJECTED: {Status.SUBMITTED},
+    Status.CLOSED_WON: set(),
+}
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SubmissionQuerySet:
+        """Specialists: their region and covered regions; reps: their own; Billing, managers: all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or user.role in ("manager", "billing", "deal_desk"):
+            return self
+        if user.role == "specialist":
+            return self.filter(region_id__in=user.region_codes())
+        if user.role == "sales_rep":
+            return self.filter(opportunity__owner=user)
+        return self.none()
+
+
+class Submission(models.Model):
+    """One submission of an opportunity for booking approval, from submit to its last decision (or recall).
+
+    Start date and Net ARR are snapshotted (the opportunity is locked while the submission is open) so the
+    queue order is served by one partial index.
+    """
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "In the Order Management queue"
+        OM_APPROVED = "om_approved", "In Billing's queue"
+        OM_REJECTED = "om_rejected", "Rejected by Order Management"
+        BILLING_REJECTED = "billing_rejected", "Rejected by Billing"
+        CLOSED_WON = "closed_won", "Closed Won"
+        RECALLED = "recalled", "Recalled by the rep"
+
+    OPEN_STATES = (State.SUBMITTED, State.OM_APPROVED)
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="submissions")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+    # The queue it sits in: the opportunity's region, or the region it was handed to on escalation.
+    region = models.ForeignKey("ordermgmt.Region", on_delete=models.PROTECT, related_name="submissions")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.SUBMITTED)
+    sequence = models.PositiveSmallIntegerField(default=1, help_text="1 for the first submission, 2 for a resubmit…")
+
+    start_date = models.DateField()
+    net_arr = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    escalated = models.BooleanField(default=False)
+    escalation_reason = models.TextField(blank=True, max_length=2000)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    original_region = models.ForeignKey(
+        "ordermgmt.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_submissions"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    # SLA: the clock starts at the next business opening when submitted after the cut-off or outside hours.
+    clock_started_at = models.DateTimeField()
+    sla_at_risk_at = models.DateTimeField(help_text="When less than 25% of the SLA is left.")
+    sla_due_at = models.DateTimeField()
+    held_until = models.DateField(
+        null=True, blank=True, help_text="Approved but held: the start date is more than 15 days after submission."
+    )
+
+    om_decided_at = models.DateTimeField(null=True, blank=True)
+    om_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    om_business_hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    billing_decided_at = models.DateTimeField(null=True, blank=True)
+    billing_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    billing_business_hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity"],
+                condition=Q(state__in=["submitted", "om_approved"]),
+                name="submission_one_open_per_opportunity",
+            ),
+            models.CheckConstraint(
+                condition=Q(sla_due_at__gte=models.F("clock_started_at")), name="submission_sla_order"
+            ),
+        ]
+        indexes = [
+            # Serves the regional queue order (escalated, start date, Net ARR desc, submitted at, id).
+            models.Index(
+                "region",
+                models.F("escalated").desc(),
+                "start_date",
+                models.F("net_arr").desc(),
+                "submitted_at",
+                "id",
+                condition=Q(state="submitted"),
+                name="submission_om_queue_idx",
+            ),
+            models.Index(
+                models.F("escalated").desc(),
+                "start_date",
+                models.F("net_arr").desc(),
+                "submitted_at",
+                "id",
+                condition=Q(state="om_approved"),
+                name="submission_billing_queue_idx",
+            ),
+            models.Index(fields=["om_decided_at"], name="submission_om_decided_idx"),
+            models.Index(fields=["submitted_at"], name="submission_submitted_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} #{self.sequence} ({self.state})"
+
+
+class Decision(models.Model):
+    """Every decision, by Order Management or Billing, with its reason codes and comment. Never overwritten."""
+
+    class Stage(models.TextChoices):
+        ORDER_MANAGEMENT = "om", "Order Management"
+        BILLING = "billing", "Billing"
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="decisions")
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    reasons = models.JSONField(default=list, blank=True)
+    comment = models.TextField(blank=True, max_length=5000)
+    business_hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "stage"], name="decision_one_per_stage_per_submission"),
+        ]
+        indexes = [models.Index(fields=["stage", "outcome", "decided_at"], name="decision_kpi_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} {self.outcome} {self.submission_id}"

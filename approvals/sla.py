@@ -1,0 +1,69 @@
+"""SLA arithmetic of a submission: clock start, at-risk and due moments, remaining hours, state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from .calendar import add_business_hours, business_hours_between, sla_clock_start
+
+AT_RISK_SHARE = 0.25  # at risk when less than a quarter of the SLA is left
+BOOKING_WINDOW_DAYS = 15  # a deal may close no more than 15 days before its start date
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+
+@dataclass(frozen=True)
+class SlaTimes:
+    clock_started_at: datetime
+    at_risk_at: datetime
+    due_at: datetime
+
+
+def sla_times(submitted_at: datetime, region, hours: float | None = None) -> SlaTimes:
+    """Clock start, at-risk moment and due time of a submission made at `submitted_at` in `region`."""
+    hours = settings.APPROVAL_SLA_BUSINESS_HOURS if hours is None else hours
+    start = sla_clock_start(submitted_at, region)
+    return SlaTimes(
+        clock_started_at=start,
+        at_risk_at=add_business_hours(start, hours * (1 - AT_RISK_SHARE), region),
+        due_at=add_business_hours(start, hours, region),
+    )
+
+
+def business_hours_remaining(due_at: datetime, now: datetime, region) -> float:
+    """Business hours left until `due_at` (negative once breached)."""
+    return round(business_hours_between(now, due_at, region), 2)
+
+
+def sla_state(*, now: datetime, at_risk_at: datetime, due_at: datetime) -> str:
+    if now >= due_at:
+        return "breached"
+    if now >= at_risk_at:
+        return "at_risk"
+    return "ok"
+
+
+def held_until(start_date: date, submitted_at: datetime) -> date | None:
+    """The earliest bookable date when the start date is more than 15 days after submission, else None."""
+    submitted_day = submitted_at.astimezone(PACIFIC).date()
+    if start_date - submitted_day > timedelta(days=BOOKING_WINDOW_DAYS):
+        return start_date - timedelta(days=BOOKING_WINDOW_DAYS)
+    return None
+
+
+def period_end_flag(moment: datetime, *, days_before: int = 5) -> str | None:
+    """ "quarter_end" / "month_end" when `moment` falls in the last days before a 23:59 Pacific period close."""
+    local = moment.astimezone(PACIFIC)
+    next_month = (local.replace(day=28) + timedelta(days=4)).replace(day=1)
+    last_day = next_month - timedelta(days=1)
+    if (last_day.date() - local.date()).days >= days_before:
+        return None
+    return "quarter_end" if local.month in (3, 6, 9, 12) else "month_end"
+
+
+def month_lock_date(month_end: date) -> date:
+    """A month's bookings lock on the 5th of the next month."""
+    return (month_end.replace(day=28) + timedelta(days=4)).replace(day=5)
