@@ -215,7 +215,14 @@ class OpportunityQuerySet(models.QuerySet):
         if user.role == User.Role.SALES_REP:
             return self.filter(owner=user)
         if user.role == User.Role.SPECIALIST:
-            return self.filter(region_id__in=user.region_codes())
+            from django.apps import apps
+
+            codes = user.region_codes()
+            # Also what was handed to one of their regions on escalation.
+            handed_over = apps.get_model("approvals", "Submission").objects.filter(
+                opportunity=models.OuterRef("pk"), region_id__in=codes, state__in=("submitted", "om_approved")
+            )
+            return self.filter(Q(region_id__in=codes) | models.Exists(handed_over))
         return self.none()
 
 

@@ -1,7 +1,12 @@
 """API routes of the approvals app, added to the project's one router."""
 
-urlpatterns = []
+from django.urls import path
+
+from .views import OpportunityActionViewSet, QueueViewSet, RejectionReasonsView
+
+urlpatterns = [path("rejection-reasons/", RejectionReasonsView.as_view(), name="rejection-reasons")]
 
 
 def register(router) -> None:
-    return None
+    router.register("opportunities", OpportunityActionViewSet, basename="opportunity-action")
+    router.register("queue", QueueViewSet, basename="queue")

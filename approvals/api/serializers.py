@@ -1,0 +1,120 @@
+"""Input serializers of the workflow actions and output of the queue."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from approvals import requirements
+from approvals.models import Submission
+from approvals.selectors import priority_reason
+from approvals.sla import business_hours_remaining, period_end_flag, sla_state
+from ordermgmt.models import Region, User
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class CommentInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class EscalateInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    to_region = serializers.ChoiceField(choices=Region.Code.choices, required=False, allow_null=True)
+
+
+class AssignInputSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+
+class RejectInputSerializer(serializers.Serializer):
+    reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=[]),
+        min_length=1,
+        max_length=30,
+        help_text="Requirement codes (see /api/rejection-reasons/) or `other`.",
+    )
+    comment = serializers.CharField(max_length=5000)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["reasons"].child.choices = requirements.rejection_reasons()
+        return fields
+
+
+class RejectionReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class QueueItemSerializer(serializers.ModelSerializer):
+    """A queue row, in the shape of API.md; SLA figures are computed for `now` from the stored SLA times."""
+
+    opportunity = serializers.IntegerField(source="opportunity_id")
+    name = serializers.CharField(source="opportunity.name")
+    account_name = serializers.CharField(source="opportunity.account.name")
+    region = serializers.CharField(source="region_id")
+    owner = serializers.IntegerField(source="opportunity.owner_id")
+    owner_name = serializers.CharField(source="opportunity.owner.__str__")
+    claimed_by = serializers.IntegerField(source="claimed_by_id", allow_null=True)
+    claimed_by_name = serializers.SerializerMethodField()
+    business_hours_remaining = serializers.SerializerMethodField()
+    sla_state = serializers.SerializerMethodField()
+    priority_reason = serializers.SerializerMethodField()
+    period_end = serializers.SerializerMethodField()
+    route_to_market = serializers.CharField(source="opportunity.route_to_market")
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "opportunity",
+            "name",
+            "account_name",
+            "region",
+            "owner",
+            "owner_name",
+            "start_date",
+            "net_arr",
+            "amount",
+            "submitted_at",
+            "escalated",
+            "escalation_reason",
+            "claimed_by",
+            "claimed_by_name",
+            "sla_due_at",
+            "business_hours_remaining",
+            "sla_state",
+            "priority_reason",
+            "held_until",
+            "period_end",
+            "route_to_market",
+            "state",
+            "sequence",
+        ]
+
+    def _now(self):
+        return self.context.setdefault("now", timezone.now())
+
+    def get_claimed_by_name(self, obj) -> str | None:
+        return str(obj.claimed_by) if obj.claimed_by_id else None
+
+    @extend_schema_field(serializers.FloatField())
+    def get_business_hours_remaining(self, obj) -> float:
+        return business_hours_remaining(obj.sla_due_at, self._now(), obj.region)
+
+    @extend_schema_field(serializers.ChoiceField(choices=["ok", "at_risk", "breached"]))
+    def get_sla_state(self, obj) -> str:
+        return sla_state(now=self._now(), at_risk_at=obj.sla_at_risk_at, due_at=obj.sla_due_at)
+
+    def get_priority_reason(self, obj) -> str:
+        return priority_reason(obj)
+
+    @extend_schema_field(serializers.ChoiceField(choices=["month_end", "quarter_end"], allow_null=True))
+    def get_period_end(self, obj) -> str | None:
+        return period_end_flag(obj.submitted_at)
+
+
+def queue_item_data(submission: Submission, now=None) -> dict:
+    return QueueItemSerializer(submission, context={"now": now or timezone.now()}).data

@@ -1,0 +1,147 @@
+"""The workflow actions on opportunities, the queues and the rejection reasons."""
+
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from approvals import requirements, selectors, services
+from approvals.filters import QueueFilterSet
+from approvals.models import Submission
+from approvals.pagination import QueueKeysetPagination
+from ordermgmt.api.permissions import IsStaffRole
+from ordermgmt.api.serializers import OpportunitySerializer
+from ordermgmt.api.views import ERRORS
+from ordermgmt.selectors import opportunity_get, opportunity_list
+
+from .serializers import (
+    AssignInputSerializer,
+    CommentInputSerializer,
+    EmptySerializer,
+    EscalateInputSerializer,
+    QueueItemSerializer,
+    RejectInputSerializer,
+    RejectionReasonSerializer,
+)
+
+ACTION_RESPONSES = {200: OpportunitySerializer, **ERRORS}
+
+
+class OpportunityActionViewSet(viewsets.GenericViewSet):
+    """The approval workflow's actions. Each answers the updated opportunity, or 400/403/404/409 saying why."""
+
+    permission_classes = [IsStaffRole]
+    serializer_class = OpportunitySerializer
+
+    def get_queryset(self):
+        return opportunity_list(user=self.request.user)
+
+    def _run(self, service, input_serializer=None, **extra):
+        try:
+            opp = self.get_object()  # 404 unless visible to this user
+        except (ValueError, TypeError) as exc:
+            raise Http404 from exc
+        data = {}
+        if input_serializer is not None:
+            payload = input_serializer(data=self.request.data)
+            payload.is_valid(raise_exception=True)
+            data = payload.validated_data
+        service(opportunity_id=opp.pk, actor=self.request.user, **data, **extra)
+        fresh = opportunity_get(user=self.request.user, pk=opp.pk)
+        return Response(OpportunitySerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=EmptySerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Submit for booking approval (owner rep). Unmet requirements answer 400 with `unmet_requirements`."""
+        return self._run(services.approval_submit)
+
+    @extend_schema(request=EmptySerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def recall(self, request, pk=None):
+        """Take the submission back before Order Management decides (owner rep)."""
+        return self._run(services.approval_recall)
+
+    @extend_schema(request=EscalateInputSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        """Flag a waiting submission urgent, optionally handing it to another region (owner rep)."""
+        return self._run(services.approval_escalate, EscalateInputSerializer)
+
+    @extend_schema(request=EmptySerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk=None):
+        """Claim a queue item (specialist of the region or covering it, manager)."""
+        return self._run(services.approval_claim)
+
+    @extend_schema(request=AssignInputSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Hand a queue item to a specialist (manager)."""
+        payload = AssignInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self._run(services.approval_assign, assignee=payload.validated_data["user"])
+
+    @extend_schema(request=CommentInputSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Order Management approval (specialist, manager): on to Billing's queue."""
+        return self._run(services.approval_approve, CommentInputSerializer)
+
+    @extend_schema(request=RejectInputSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Order Management rejection with at least one reason code and a comment (specialist, manager)."""
+        return self._run(services.approval_reject, RejectInputSerializer)
+
+    @extend_schema(request=CommentInputSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="billing-approve")
+    def billing_approve(self, request, pk=None):
+        """Billing's final approval: the deal becomes Closed Won."""
+        return self._run(services.approval_billing_approve, CommentInputSerializer)
+
+    @extend_schema(request=RejectInputSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="billing-reject")
+    def billing_reject(self, request, pk=None):
+        """Billing's rejection with reason codes and a comment."""
+        return self._run(services.approval_billing_reject, RejectInputSerializer)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("stage", str, enum=["om", "billing"], description="Order Management's queue or Billing's"),
+        OpenApiParameter("page_size", int, description="Up to 200"),
+        OpenApiParameter("cursor", str, description="The `next` link's cursor"),
+    ]
+)
+class QueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Open submissions in priority order: escalated, start date, Net ARR (largest first), submitted at."""
+
+    serializer_class = QueueItemSerializer
+    permission_classes = [IsStaffRole]
+    filterset_class = QueueFilterSet
+    pagination_class = QueueKeysetPagination
+    filter_backends = [DjangoFilterBackend]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Submission.objects.none()
+        user = self.request.user
+        params = self.request.query_params
+        default_stage = "billing" if user.is_billing else "om"
+        stage = params.get("stage") or default_stage
+        region = params.get("region") or None
+        return selectors.approval_queue(user=user, stage=stage if stage in ("om", "billing") else "om", region=region)
+
+
+class RejectionReasonsView(APIView):
+    """The rejection reason codes: one per booking requirement, plus `other`."""
+
+    permission_classes = [IsStaffRole]
+
+    @extend_schema(responses={200: RejectionReasonSerializer(many=True)})
+    def get(self, request):
+        return Response([{"code": code, "label": label} for code, label in requirements.rejection_reasons()])

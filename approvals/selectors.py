@@ -1,0 +1,119 @@
+"""Reads of the approval workflow: the queues (in priority order), submissions, decisions, history diffs."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from ordermgmt.models import OpportunityEvent, User
+
+from .models import Decision, Submission
+
+QUEUE_ORDER = ("-escalated", "start_date", "-net_arr", "submitted_at", "id")
+
+
+def submission_list(*, user: User) -> QuerySet[Submission]:
+    return Submission.objects.visible_to(user).select_related("opportunity", "region", "claimed_by")
+
+
+def approval_queue(*, user: User, stage: str = "om", region: str | None = None) -> QuerySet[Submission]:
+    """Open submissions in the order reviewers should work them.
+
+    Escalated first, then earliest start date, then largest Net ARR, then first submitted; id last so pages never
+    shuffle. `stage="om"`: Order Management's regional queues (a specialist's own and covered regions unless a
+    region is asked for; managers see all). `stage="billing"`: Billing's queue of OM-approved items. Served by the
+    partial indexes submission_om_queue_idx / submission_billing_queue_idx.
+    """
+    state = Submission.State.OM_APPROVED if stage == "billing" else Submission.State.SUBMITTED
+    qs = Submission.objects.visible_to(user).filter(state=state)
+    if region:
+        qs = qs.filter(region_id=region)
+    elif user.is_specialist:
+        qs = qs.filter(region_id__in=user.region_codes())
+    return (
+        qs.select_related("opportunity__account", "opportunity__owner", "region", "claimed_by")
+        .prefetch_related("region__closures")
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+def queue_filter_sla(qs: QuerySet[Submission], sla_state: str, now=None) -> QuerySet[Submission]:
+    now = now or timezone.now()
+    if sla_state == "breached":
+        return qs.filter(sla_due_at__lte=now)
+    if sla_state == "at_risk":
+        return qs.filter(sla_at_risk_at__lte=now, sla_due_at__gt=now)
+    if sla_state == "ok":
+        return qs.filter(sla_at_risk_at__gt=now)
+    return qs
+
+
+def priority_reason(submission: Submission, position: int | None = None) -> str:
+    """Why the item stands where it stands, in the words of the queue order."""
+    parts = []
+    if submission.escalated:
+        parts.append(f"Escalated ({submission.escalation_reason[:80]})")
+    parts.append(f"start date {submission.start_date:%Y-%m-%d}")
+    parts.append(f"Net ARR {submission.net_arr:,.2f}")
+    parts.append(f"submitted {submission.submitted_at:%Y-%m-%d %H:%M} UTC")
+    prefix = f"#{position}: " if position else ""
+    return prefix + ", then ".join(parts)
+
+
+def open_submission(*, opportunity) -> Submission | None:
+    return (
+        Submission.objects.filter(opportunity=opportunity, state__in=Submission.OPEN_STATES)
+        .select_related("region", "claimed_by")
+        .prefetch_related("region__closures")
+        .first()
+    )
+
+
+def latest_submission(*, opportunity) -> Submission | None:
+    return (
+        Submission.objects.filter(opportunity=opportunity)
+        .select_related("region", "claimed_by")
+        .prefetch_related(Prefetch("decisions", queryset=Decision.objects.select_related("actor")))
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+
+
+def last_rejection(*, opportunity) -> Decision | None:
+    return (
+        Decision.objects.filter(submission__opportunity=opportunity, outcome=Decision.Outcome.REJECTED)
+        .select_related("actor", "submission")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+def changes_since_last_rejection(*, opportunity) -> list[OpportunityEvent]:
+    """The edits (fields, quote, documents) the rep made after the last rejection: what the reviewer re-checks."""
+    rejection = last_rejection(opportunity=opportunity)
+    if rejection is None:
+        return []
+    return list(
+        opportunity.events.filter(at__gt=rejection.decided_at, action__in=("updated", "document_added"))
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+
+
+def escalation_counts(*, since=None) -> QuerySet:
+    """Escalations per rep (the handbook warns about reps who escalate routinely)."""
+    from django.db.models import Count
+
+    qs = Submission.objects.filter(escalated=True)
+    if since is not None:
+        qs = qs.filter(escalated_at__gte=since)
+    return (
+        qs.values("opportunity__owner", "opportunity__owner__username").annotate(count=Count("id")).order_by("-count")
+    )
+
+
+def reviewers(*, region: str | None = None) -> QuerySet[User]:
+    qs = User.objects.with_role(User.Role.SPECIALIST, User.Role.MANAGER)
+    if region:
+        qs = qs.filter(Q(region_id=region) | Q(covered_regions=region) | Q(role=User.Role.MANAGER)).distinct()
+    return qs.order_by("username")
