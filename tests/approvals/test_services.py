@@ -1,0 +1,85 @@
+"""Service-level behaviour: notifications after commit, history diffs, coverage, SLA re-evaluation."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from approvals import selectors, services
+from approvals.models import Submission
+from ordermgmt import services as om_services
+from ordermgmt.exceptions import PermissionDeniedError
+from ordermgmt.models import OutboxMessage, RegionClosure
+from tests.factories import SpecialistFactory, ready_opportunity, region
+
+pytestmark = pytest.mark.django_db
+PT = ZoneInfo("America/Los_Angeles")
+
+
+def test_rejection_notification_email_is_queued_only_after_commit(django_capture_on_commit_callbacks, rep, specialist):
+    opp = ready_opportunity(owner=rep)
+    services.approval_submit(opportunity_id=opp.pk, actor=rep)
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.approval_reject(opportunity_id=opp.pk, actor=specialist, reasons=["other"], comment="Fix the PO")
+    assert len(callbacks) == 1  # the outbox publish for the rep's email
+    message = OutboxMessage.objects.get(task="ordermgmt.tasks.notification_email_send")
+    assert message.sent_at is None  # nothing was sent inside the transaction
+
+
+def test_changes_since_last_rejection_lists_the_reps_fixes(rep, specialist):
+    opp = ready_opportunity(owner=rep)
+    services.approval_submit(opportunity_id=opp.pk, actor=rep)
+    services.approval_reject(opportunity_id=opp.pk, actor=specialist, reasons=["competitors"], comment="Name them")
+    om_services.opportunity_update(opportunity_id=opp.pk, actor=rep, data={"competitors": "Vendor X"})
+    changes = selectors.changes_since_last_rejection(opportunity=opp)
+    assert [(e.action, e.changes) for e in changes] == [("updated", {"competitors": ["Other Vendor", "Vendor X"]})]
+
+
+def test_coverage_is_set_by_managers_only(manager, specialist):
+    with pytest.raises(PermissionDeniedError):
+        services.specialist_set_coverage(actor=specialist, specialist=specialist, regions=["EMEA"])
+    services.specialist_set_coverage(actor=manager, specialist=specialist, regions=["EMEA", "AMER"])
+    assert specialist.region_codes() == ["AMER", "EMEA"]  # own region first, never twice
+
+
+def test_out_of_office_backup_must_be_another_reviewer(manager, specialist, rep):
+    with pytest.raises(ValidationError):
+        services.specialist_set_out_of_office(actor=manager, specialist=specialist, start=None, end=None, backup=rep)
+    with pytest.raises(ValidationError):
+        services.specialist_set_out_of_office(
+            actor=manager, specialist=specialist, start=None, end=None, backup=specialist
+        )
+
+
+def test_a_new_closure_day_re_evaluates_open_sla_due_times(rep):
+    opp = ready_opportunity(owner=rep, start_date=date(2026, 12, 20))
+    with time_machine.travel(datetime(2026, 12, 1, 10, 0, tzinfo=PT), tick=False):
+        services.approval_submit(opportunity_id=opp.pk, actor=rep)
+    assert Submission.objects.get().sla_due_at == datetime(2026, 12, 2, 12, 0, tzinfo=PT)
+    RegionClosure.objects.create(region=region("AMER"), date=date(2026, 12, 2), reason="Company day off")
+    assert services.sla_recompute(region=region("AMER")) == 1
+    assert Submission.objects.get().sla_due_at == datetime(2026, 12, 3, 12, 0, tzinfo=PT)
+
+
+def test_escalation_counts_per_rep(rep):
+    for _ in range(2):
+        opp = ready_opportunity(owner=rep)
+        services.approval_submit(opportunity_id=opp.pk, actor=rep)
+        services.approval_escalate(opportunity_id=opp.pk, actor=rep, reason="urgent")
+    assert list(selectors.escalation_counts()) == [
+        {"opportunity__owner": rep.pk, "opportunity__owner__username": rep.username, "count": 2}
+    ]
+
+
+def test_notifications_api_lists_and_marks_read(as_user, rep, specialist):
+    opp = ready_opportunity(owner=rep)
+    services.approval_submit(opportunity_id=opp.pk, actor=rep)
+    services.approval_approve(opportunity_id=opp.pk, actor=specialist, comment="ok")
+    client = as_user(rep)
+    items = client.get("/api/notifications/").json()["results"]
+    assert [n["verb"] for n in items] == ["om_approved"]
+    assert client.post("/api/notifications/mark-read/", {}, format="json").json() == {"marked": 1}
+    assert client.get("/api/notifications/").json()["results"][0]["read_at"] is not None
+    assert as_user(SpecialistFactory()).get("/api/notifications/").json()["results"] == []
