@@ -57,7 +57,7 @@ def test_order_is_escalated_then_start_date_then_net_arr_then_submission(as_user
         ("AMER", datetime(2026, 10, 30, 14, 0), PT, datetime(2026, 11, 2, 16, 0), "DST change week"),
         # EMEA, Thu 24 Dec 10:00 GMT: 7 h Thu; 25, 26 (Sat), 28 (Boxing Day substitute) off; 5 h Tue 29 -> 13:00.
         ("EMEA", datetime(2026, 12, 24, 10, 0), LONDON, datetime(2026, 12, 29, 13, 0), "GB bank holidays"),
-        # APAC, Monday 30 Nov 2026 is Bonifacio Day: a Saturday submission starts Tue 1 Dec 09:00 -> Tue 18:00 + 3 h Wed.
+        # APAC, Mon 30 Nov 2026 is Bonifacio Day: a Saturday submission starts Tue 09:00; 9 h Tue + 3 h Wed.
         ("APAC", datetime(2026, 11, 28, 11, 0), MANILA, datetime(2026, 12, 2, 12, 0), "weekend then PH holiday"),
     ],
 )
