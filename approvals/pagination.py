@@ -59,7 +59,14 @@ class QueueKeysetPagination(BasePagination):
 
     @staticmethod
     def _encode(row) -> str:
-        key = [row.escalated, row.start_date.isoformat(), str(row.net_arr), row.submitted_at.isoformat(), row.pk]
+        get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+        key = [
+            get("escalated"),
+            get("start_date").isoformat(),
+            str(get("net_arr")),
+            get("submitted_at").isoformat(),
+            get("id"),
+        ]
         return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
     @staticmethod

@@ -48,16 +48,51 @@ def queue_filter_sla(qs: QuerySet[Submission], sla_state: str, now=None) -> Quer
     return qs
 
 
-def priority_reason(submission: Submission, position: int | None = None) -> str:
-    """Why the item stands where it stands, in the words of the queue order."""
+def priority_reason(submission, position: int | None = None) -> str:
+    """Why the item stands where it stands, in the words of the queue order (a Submission or a queue row dict)."""
+    get = submission.get if isinstance(submission, dict) else lambda name: getattr(submission, name)
     parts = []
-    if submission.escalated:
-        parts.append(f"Escalated ({submission.escalation_reason[:80]})")
-    parts.append(f"start date {submission.start_date:%Y-%m-%d}")
-    parts.append(f"Net ARR {submission.net_arr:,.2f}")
-    parts.append(f"submitted {submission.submitted_at:%Y-%m-%d %H:%M} UTC")
+    if get("escalated"):
+        parts.append(f"Escalated ({get('escalation_reason')[:80]})")
+    parts.append(f"start date {get('start_date'):%Y-%m-%d}")
+    parts.append(f"Net ARR {get('net_arr'):,.2f}")
+    parts.append(f"submitted {get('submitted_at'):%Y-%m-%d %H:%M} UTC")
     prefix = f"#{position}: " if position else ""
     return prefix + ", then ".join(parts)
+
+
+QUEUE_ROW_FIELDS = (
+    "id",
+    "opportunity_id",
+    "opportunity__name",
+    "opportunity__account__name",
+    "region_id",
+    "opportunity__owner_id",
+    "opportunity__owner__first_name",
+    "opportunity__owner__last_name",
+    "opportunity__owner__username",
+    "start_date",
+    "net_arr",
+    "amount",
+    "submitted_at",
+    "escalated",
+    "escalation_reason",
+    "claimed_by_id",
+    "claimed_by__first_name",
+    "claimed_by__last_name",
+    "claimed_by__username",
+    "sla_at_risk_at",
+    "sla_due_at",
+    "held_until",
+    "opportunity__route_to_market",
+    "state",
+    "sequence",
+)
+
+
+def queue_rows(qs: QuerySet[Submission]) -> QuerySet:
+    """The queue as plain rows: only the columns the queue shows, no model instances (the hot path)."""
+    return qs.select_related(None).prefetch_related(None).values(*QUEUE_ROW_FIELDS)
 
 
 def open_submission(*, opportunity) -> Submission | None:

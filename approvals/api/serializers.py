@@ -118,3 +118,47 @@ class QueueItemSerializer(serializers.ModelSerializer):
 
 def queue_item_data(submission: Submission, now=None) -> dict:
     return QueueItemSerializer(submission, context={"now": now or timezone.now()}).data
+
+
+def _name(first: str, last: str, username: str) -> str:
+    return f"{first} {last}".strip() or username
+
+
+def queue_row_data(row: dict, *, regions: dict, now) -> dict:
+    """One queue row in the shape of QueueItemSerializer, built from `selectors.queue_rows` (no ORM instances)."""
+    region = regions[row["region_id"]]
+    claimed = row["claimed_by_id"]
+    return {
+        "id": row["id"],
+        "opportunity": row["opportunity_id"],
+        "name": row["opportunity__name"],
+        "account_name": row["opportunity__account__name"],
+        "region": row["region_id"],
+        "owner": row["opportunity__owner_id"],
+        "owner_name": _name(
+            row["opportunity__owner__first_name"],
+            row["opportunity__owner__last_name"],
+            row["opportunity__owner__username"],
+        ),
+        "start_date": row["start_date"].isoformat(),
+        "net_arr": f"{row['net_arr']:.2f}",
+        "amount": f"{row['amount']:.2f}",
+        "submitted_at": row["submitted_at"],
+        "escalated": row["escalated"],
+        "escalation_reason": row["escalation_reason"],
+        "claimed_by": claimed,
+        "claimed_by_name": _name(
+            row["claimed_by__first_name"], row["claimed_by__last_name"], row["claimed_by__username"]
+        )
+        if claimed
+        else None,
+        "sla_due_at": row["sla_due_at"],
+        "business_hours_remaining": business_hours_remaining(row["sla_due_at"], now, region),
+        "sla_state": sla_state(now=now, at_risk_at=row["sla_at_risk_at"], due_at=row["sla_due_at"]),
+        "priority_reason": priority_reason(row),
+        "held_until": row["held_until"].isoformat() if row["held_until"] else None,
+        "period_end": period_end_flag(row["submitted_at"]),
+        "route_to_market": row["opportunity__route_to_market"],
+        "state": row["state"],
+        "sequence": row["sequence"],
+    }
