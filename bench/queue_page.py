@@ -100,7 +100,8 @@ def main() -> None:
 
     def endpoint():
         response = client.get("/api/queue/?region=EMEA&page_size=50")
-        assert response.status_code == 200 and len(response.json()["results"]) == 50
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == 50
 
     def raw():
         with connection.cursor() as c:
