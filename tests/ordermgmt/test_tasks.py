@@ -32,6 +32,7 @@ def test_outbox_keeps_a_message_when_the_broker_refuses_and_drain_sends_it_later
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there: the broker is "down"
     from ordermgmt.celery import app
 
+    original = app.conf.broker_url
     _point_app_at(app, settings.CELERY_BROKER_URL)
     try:
         from django.db import transaction
@@ -43,7 +44,7 @@ def test_outbox_keeps_a_message_when_the_broker_refuses_and_drain_sends_it_later
         assert message.attempts == 1
         assert message.last_error
     finally:
-        _point_app_at(app, "redis://127.0.0.1:6379/15")
+        _point_app_at(app, original)
     OutboxMessage.objects.filter(pk=message.pk).update(created_at=message.created_at.replace(year=2000))
     drained = services.outbox_drain()
     message.refresh_from_db()
