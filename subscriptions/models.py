@@ -200,6 +200,26 @@ class Discrepancy(models.Model):
     def fixable(self) -> bool:
         return self.status == self.Status.OPEN and self.proposed_fix.get("action") not in (None, "manual")
 
+    @property
+    def fix_preview(self) -> str:
+        """What applying the proposed fix would do, in words (the review page shows it before anyone applies it)."""
+        fix = self.proposed_fix
+        action = fix.get("action")
+        if action == "create_renewal":
+            return (
+                f"Create a renewal opportunity for subscription #{self.subscription_id} with ARR basis "
+                f"{fix['arr_basis']} and start date {fix['start_date']}."
+            )
+        if action == "mark_duplicate":
+            return (
+                f"Mark opportunity #{self.opportunity_id} 10-Duplicate and disconnect it from subscription "
+                f"#{self.subscription_id} (keeping #{fix['keep']})."
+            )
+        if action == "set":
+            field = fix["field"]
+            return f"Set {field} of opportunity #{self.opportunity_id}: {self.actual.get(field)} -> {fix['value']}."
+        return f"No automatic fix: {fix.get('detail', 'resolve by hand')}"
+
 
 DISCREPANCY_ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     Discrepancy.Status.OPEN: {Discrepancy.Status.FIXED, Discrepancy.Status.ACCEPTED, Discrepancy.Status.RESOLVED},
