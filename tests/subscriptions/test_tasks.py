@@ -11,6 +11,21 @@ from subscriptions.tasks import reconciliation_run_start
 from .factories import RenewalFactory, SubscriptionFactory
 
 
+@pytest.fixture(autouse=True)
+def _broker_from_settings(settings):
+    """Publish to the broker the worker listens on (another module's test re-points the app at a fixed URL)."""
+    from kombu import pools
+
+    from ordermgmt.celery import app
+
+    if app.conf.broker_url != settings.CELERY_BROKER_URL:
+        app.pool.force_close_all()
+        pools.reset()
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
 def wait_for(predicate, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
