@@ -177,7 +177,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"RegionCodeEnum": "ordermgmt.models.Region.Code"},
+    "ENUM_NAME_OVERRIDES": {
+        "RegionCodeEnum": "ordermgmt.models.Region.Code",
+        "ReconciliationRunKindEnum": "subscriptions.models.ReconciliationRun.Kind",
+        "DiscrepancyKindEnum": "subscriptions.models.Discrepancy.Kind",
+    },
 }
 
 # Celery. Default broker: kombu's filesystem transport under var/, because it needs no server

@@ -1,0 +1,126 @@
+from rest_framework import serializers
+
+from ordermgmt.models import Account, Opportunity
+
+from ..models import Discrepancy, Invoice, ReconciliationRun, Subscription
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    renewal_opportunity = serializers.IntegerField(source="renewal_opportunity_id", read_only=True, allow_null=True)
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all())
+    exception = serializers.ChoiceField(
+        choices=Subscription.ExceptionKind.choices, allow_null=True, required=False, default=None
+    )
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "id",
+            "name",
+            "account",
+            "status",
+            "term_start",
+            "term_end",
+            "carr",
+            "renewal_opportunity",
+            "exception",
+            "exception_reason",
+        ]
+        # Upsert by name: an existing name updates that subscription instead of failing as a duplicate.
+        extra_kwargs = {"name": {"validators": []}}
+
+    def validate(self, attrs):
+        if attrs["term_end"] < attrs["term_start"]:
+            raise serializers.ValidationError({"term_end": ["The term cannot end before it starts."]})
+        if attrs.get("exception") and not attrs.get("exception_reason"):
+            raise serializers.ValidationError({"exception_reason": ["Give the reason for the exception."]})
+        return attrs
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all())
+    opportunity = serializers.PrimaryKeyRelatedField(
+        queryset=Opportunity.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "number", "account", "opportunity", "amount", "net_arr", "invoice_date"]
+        extra_kwargs = {"number": {"validators": []}}
+
+    def validate(self, attrs):
+        opp = attrs.get("opportunity")
+        if opp is not None and opp.account_id != attrs["account"].pk:
+            raise serializers.ValidationError({"opportunity": ["This opportunity belongs to another account."]})
+        return attrs
+
+
+class ReconciliationRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReconciliationRun
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "started_at",
+            "finished_at",
+            "counts",
+            "as_of",
+            "period",
+            "started_by",
+            "created_at",
+            "error",
+        ]
+        read_only_fields = fields
+
+
+class ReconciliationRunInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReconciliationRun.Kind.choices)
+    as_of = serializers.DateField(required=False)
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, error_messages={"invalid": "Use YYYY-MM."}
+    )
+
+
+class DiscrepancySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Discrepancy
+        fields = [
+            "id",
+            "run",
+            "kind",
+            "subscription",
+            "opportunity",
+            "invoice",
+            "expected",
+            "actual",
+            "proposed_fix",
+            "status",
+            "first_seen_at",
+            "last_seen_at",
+            "period",
+            "reason",
+            "resolved_at",
+            "resolved_by",
+            "applied_changes",
+        ]
+        read_only_fields = fields
+
+
+class DiscrepancyResolveInputSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["apply", "accept"])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+    def validate(self, attrs):
+        if attrs["action"] == "accept" and not attrs["reason"].strip():
+            raise serializers.ValidationError({"reason": ["Say why this is an accepted exception."]})
+        return attrs
+
+
+class DiscrepancyBatchInputSerializer(DiscrepancyResolveInputSerializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000)
+
+
+class DiscrepancyUndoInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")

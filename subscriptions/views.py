@@ -1,0 +1,171 @@
+"""Reconciliation review pages: runs with live progress, discrepancies with filters, fix preview, apply/accept/undo."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from ordermgmt.exceptions import ApplicationError
+from ordermgmt.models import User
+
+from . import selectors, services
+from .filters import DiscrepancyFilterSet
+from .forms import AcceptForm, BatchForm, ReasonForm, RunStartForm
+
+RESOLVERS = (User.Role.SPECIALIST, User.Role.MANAGER)
+READERS = (*RESOLVERS, User.Role.BILLING)
+
+
+class RoleRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    roles = READERS
+
+    def test_func(self):
+        user = self.request.user
+        return user.is_superuser or user.role in self.roles
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+class RunListView(RoleRequiredMixin, ListView):
+    template_name = "subscriptions/run_list.html"
+    context_object_name = "runs"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.run_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = RunStartForm()
+        context["can_resolve"] = self.request.user.is_superuser or self.request.user.role in RESOLVERS
+        return context
+
+
+class RunStartView(RoleRequiredMixin, View):
+    roles = RESOLVERS
+
+    def post(self, request):
+        form = RunStartForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, f"Could not start the run: {form.errors.as_text()}")
+            return redirect("subscriptions:runs")
+        data = {k: v for k, v in form.cleaned_data.items() if v}
+        try:
+            run = services.reconciliation_run_create(actor=request.user, **data)
+            messages.success(request, f"{run.get_kind_display()} run {run.pk} queued.")
+        except (ApplicationError, ValidationError) as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("subscriptions:runs")
+
+
+class RunProgressView(RoleRequiredMixin, View):
+    """The progress bar of one run: htmx polls it while the run is active (the fragment stops polling when done)."""
+
+    def get(self, request, pk):
+        run = get_object_or_404(selectors.run_list(), pk=pk)
+        return render(request, "subscriptions/partials/_run_progress.html", {"run": run})
+
+
+class DiscrepancyListView(RoleRequiredMixin, ListView):
+    template_name = "subscriptions/discrepancy_list.html"
+    context_object_name = "discrepancies"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filterset = DiscrepancyFilterSet(
+            self.request.GET or {"status": "open"}, queryset=selectors.discrepancy_list()
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_resolve"] = self.request.user.is_superuser or self.request.user.role in RESOLVERS
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+class DiscrepancyDetailView(RoleRequiredMixin, DetailView):
+    template_name = "subscriptions/discrepancy_detail.html"
+    context_object_name = "discrepancy"
+
+    def get_queryset(self):
+        return selectors.discrepancy_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["events"] = selectors.discrepancy_events(discrepancy=self.object)
+        context["can_resolve"] = self.request.user.is_superuser or self.request.user.role in RESOLVERS
+        return context
+
+
+class _DiscrepancyActionView(RoleRequiredMixin, View):
+    roles = RESOLVERS
+    form_class = ReasonForm
+
+    def post(self, request, pk):
+        discrepancy = get_object_or_404(selectors.discrepancy_list(), pk=pk)
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, f"Not done: {form.errors.as_text()}")
+        else:
+            try:
+                self.act(discrepancy.pk, form.cleaned_data["reason"])
+                messages.success(request, f"Discrepancy {discrepancy.pk}: {self.done}.")
+            except (ApplicationError, ValidationError) as exc:
+                messages.error(request, _error_text(exc))
+        return redirect("subscriptions:discrepancy_detail", pk=discrepancy.pk)
+
+
+class DiscrepancyApplyView(_DiscrepancyActionView):
+    done = "fix applied"
+
+    def act(self, pk, reason):
+        services.discrepancy_apply(discrepancy_ids=[pk], actor=self.request.user, reason=reason)
+
+
+class DiscrepancyAcceptView(_DiscrepancyActionView):
+    form_class = AcceptForm
+    done = "accepted as an exception"
+
+    def act(self, pk, reason):
+        services.discrepancy_accept(discrepancy_ids=[pk], actor=self.request.user, reason=reason)
+
+
+class DiscrepancyUndoView(_DiscrepancyActionView):
+    done = "fix undone"
+
+    def act(self, pk, reason):
+        services.discrepancy_undo(discrepancy_id=pk, actor=self.request.user, reason=reason)
+
+
+class DiscrepancyBatchView(RoleRequiredMixin, View):
+    """Apply or accept the selected discrepancies, all in one transaction (all or none)."""
+
+    roles = RESOLVERS
+
+    def post(self, request):
+        form = BatchForm(request.POST)
+        back = reverse("subscriptions:discrepancies") + ("?" + request.POST["next"] if request.POST.get("next") else "")
+        if not form.is_valid():
+            messages.error(request, f"Nothing done: {form.errors.as_text()}")
+            return redirect(back)
+        ids, reason = form.cleaned_data["ids"], form.cleaned_data["reason"]
+        try:
+            if form.cleaned_data["action"] == "apply":
+                services.discrepancy_apply(discrepancy_ids=ids, actor=request.user, reason=reason)
+            else:
+                services.discrepancy_accept(discrepancy_ids=ids, actor=request.user, reason=reason)
+            messages.success(request, f"{len(ids)} discrepancies resolved.")
+        except (ApplicationError, ValidationError) as exc:
+            messages.error(request, f"Nothing done: {_error_text(exc)}")
+        return redirect(back)
