@@ -28,12 +28,11 @@ def _point_app_at(app, url):
 
 @pytest.mark.django_db(transaction=True)
 def test_outbox_keeps_a_message_when_the_broker_refuses_and_drain_sends_it_later(settings):
-    rep = RepFactory()
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there: the broker is "down"
     from ordermgmt.celery import app
 
-    original = app.conf.broker_url
-    _point_app_at(app, settings.CELERY_BROKER_URL)
+    rep = RepFactory()
+    original = settings.CELERY_BROKER_URL
+    _point_app_at(app, "redis://127.0.0.1:1/0")  # nothing listens there: the broker is "down"
     try:
         from django.db import transaction
 
