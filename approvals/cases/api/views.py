@@ -194,11 +194,11 @@ class OpportunityRequestSupportViewSet(viewsets.GenericViewSet):
     def request_support(self, request, pk=None):
         """Open a case; a likely duplicate answers 409 with `possible_duplicate_of` unless `confirm_duplicate`."""
         try:
-            opp = self.get_queryset().only("pk").get(pk=int(pk))
+            opp = self.get_queryset().values("pk").get(pk=int(pk))
         except (Opportunity.DoesNotExist, ValueError, OverflowError) as exc:
             raise Http404 from exc
         payload = CaseOpenInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        case = _open(request, opp.pk, payload)
+        case = _open(request, opp["pk"], payload)
         viewset = CaseViewSet(request=request, format_kwarg=None, kwargs={}, action="retrieve")
         return viewset._detail(case, status.HTTP_201_CREATED)
