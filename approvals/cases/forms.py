@@ -10,7 +10,12 @@ FIELD_PREFIX = "field_"
 
 
 def _type_field(spec: dict) -> forms.Field:
-    label, required = spec.get("label", spec["name"]), bool(spec.get("required"))
+    field = _type_field_for(spec, spec.get("label", spec["name"]), False)  # the service checks what is required
+    field.spec_required = bool(spec.get("required"))
+    return field
+
+
+def _type_field_for(spec: dict, label: str, required: bool) -> forms.Field:
     kind = spec.get("type", "text")
     if kind == "textarea":
         return forms.CharField(

@@ -46,7 +46,7 @@ class CaseListView(LoginRequiredMixin, ListView):
         return selectors.case_list(user=self.request.user)
 
     def get_queryset(self):
-        self.filterset = CaseFilterSet(self.request.GET or None, queryset=self.get_base_queryset())
+        self.filterset = CaseFilterSet(self.request.GET, queryset=self.get_base_queryset())
         return self.filterset.qs if self.filterset.is_valid() else self.filterset.queryset.none()
 
     def get_context_data(self, **kwargs):
