@@ -39,6 +39,8 @@ def browser():
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        # Generous waits: the machine is shared and small; a slow page is not a failure of the feature.
+        expect.set_options(timeout=20_000)
         yield browser
         browser.close()
 
@@ -50,6 +52,7 @@ def test_rep_opens_case_deal_desk_answers_rep_sees_it(live_server, browser):
 
     # The rep opens a Ramp Deal case: team -> request type -> its fields, loaded by htmx.
     rep_page = browser.new_page()
+    rep_page.set_default_timeout(20_000)
     _login(rep_page, live_server.url, rep.username)
     rep_page.goto(f"{live_server.url}/cases/new/?opportunity={opp.pk}")
     rep_page.get_by_label("Team").select_option("deal_desk")
@@ -66,6 +69,7 @@ def test_rep_opens_case_deal_desk_answers_rep_sees_it(live_server, browser):
 
     # Deal Desk finds it in the queue, takes it and answers.
     desk_page = browser.new_page()
+    desk_page.set_default_timeout(20_000)
     _login(desk_page, live_server.url, desk.username)
     desk_page.goto(f"{live_server.url}/cases/queue/deal_desk/")
     desk_page.get_by_role("link", name=case.number).click()
