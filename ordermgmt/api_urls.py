@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import ScopedRateThrottle
 
 from approvals.api import urls as approvals_api
+from approvals.cases.api import urls as cases_api
 from ordermgmt.api import views
 from subscriptions.api import urls as subscriptions_api
 
@@ -28,6 +29,7 @@ router.register("opportunities", views.OpportunityViewSet, basename="opportunity
 router.register("notifications", views.NotificationViewSet, basename="notification")
 approvals_api.register(router)
 subscriptions_api.register(router)
+cases_api.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("", views.HomeView.as_view(), name="home"),
     path("", include("subscriptions.urls")),
+    path("cases/", include("approvals.cases.urls")),
     path("", include("approvals.urls")),
 ]
 

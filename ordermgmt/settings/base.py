@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pghistory",
     "ordermgmt",
     "approvals",
+    "approvals.cases",
     "licenses",
     "subscriptions",
     "kpis",

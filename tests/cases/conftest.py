@@ -1,0 +1,45 @@
+import importlib
+
+import pytest
+
+from approvals.cases.models import Team
+from ordermgmt.models import User
+from tests.factories import OpportunityFactory, RepFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _teams(request, _regions):
+    """Transactional tests flush the seeded teams and request types with the rest: seed them again (idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    from django.apps import apps
+
+    importlib.import_module("approvals.cases.migrations.0002_seed_teams").seed(apps, None)
+
+
+def team(code: str = "deal_desk") -> Team:
+    return Team.objects.get(code=code)
+
+
+def member(code: str = "deal_desk", **kwargs) -> User:
+    """A user of the team (Deal Desk role by default)."""
+    kwargs.setdefault("role", User.Role.DEAL_DESK)
+    user = UserFactory(**kwargs)
+    team(code).members.add(user)
+    return user
+
+
+@pytest.fixture
+def dd_user(db):
+    return member(username="dd_one")
+
+
+@pytest.fixture
+def dd_other(db):
+    return member(username="dd_two")
+
+
+@pytest.fixture
+def opp(db):
+    return OpportunityFactory(owner=RepFactory(username="rep_owner"))
