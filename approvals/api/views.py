@@ -14,7 +14,7 @@ from approvals.filters import QueueFilterSet
 from approvals.models import Submission
 from approvals.pagination import QueueKeysetPagination
 from ordermgmt.api.permissions import IsStaffRole
-from ordermgmt.api.serializers import OpportunitySerializer
+from ordermgmt.api.serializers import HistoryEntrySerializer, OpportunitySerializer
 from ordermgmt.api.views import ERRORS
 from ordermgmt.models import Region
 from ordermgmt.selectors import opportunity_get, opportunity_list
@@ -55,6 +55,16 @@ class OpportunityActionViewSet(viewsets.GenericViewSet):
         service(opportunity_id=opp.pk, actor=self.request.user, **data, **extra)
         fresh = opportunity_get(user=self.request.user, pk=opp.pk)
         return Response(OpportunitySerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True), 404: ERRORS[404]})
+    @action(detail=True, methods=["get"], url_path="changes-since-rejection")
+    def changes_since_rejection(self, request, pk=None):
+        """What the rep changed (fields, quote, documents) after the last rejection, oldest first."""
+        try:
+            opp = self.get_object()
+        except (ValueError, TypeError) as exc:
+            raise Http404 from exc
+        return Response(HistoryEntrySerializer(selectors.changes_since_last_rejection(opportunity=opp), many=True).data)
 
     @extend_schema(request=EmptySerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])

@@ -182,6 +182,10 @@ SPECTACULAR_SETTINGS = {
         "RegionCodeEnum": "ordermgmt.models.Region.Code",
         "ReconciliationRunKindEnum": "subscriptions.models.ReconciliationRun.Kind",
         "DiscrepancyKindEnum": "subscriptions.models.Discrepancy.Kind",
+        "SubscriptionStatusEnum": "subscriptions.models.Subscription.Status",
+        "ReconciliationRunStatusEnum": "subscriptions.models.ReconciliationRun.Status",
+        "DiscrepancyStatusEnum": "subscriptions.models.Discrepancy.Status",
+        "CaseStatusEnum": "approvals.cases.models.Case.Status",
     },
 }
 

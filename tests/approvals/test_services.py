@@ -37,6 +37,16 @@ def test_changes_since_last_rejection_lists_the_reps_fixes(rep, specialist):
     assert [(e.action, e.changes) for e in changes] == [("updated", {"competitors": ["Other Vendor", "Vendor X"]})]
 
 
+def test_changes_since_rejection_api(as_user, rep, specialist, other_rep):
+    opp = ready_opportunity(owner=rep)
+    services.approval_submit(opportunity_id=opp.pk, actor=rep)
+    services.approval_reject(opportunity_id=opp.pk, actor=specialist, reasons=["competitors"], comment="Name them")
+    om_services.opportunity_update(opportunity_id=opp.pk, actor=rep, data={"competitors": "Vendor X"})
+    body = as_user(specialist).get(f"/api/opportunities/{opp.pk}/changes-since-rejection/").json()
+    assert [(e["action"], e["actor"]) for e in body] == [("updated", rep.username)]
+    assert as_user(other_rep).get(f"/api/opportunities/{opp.pk}/changes-since-rejection/").status_code == 404
+
+
 def test_coverage_is_set_by_managers_only(manager, specialist):
     with pytest.raises(PermissionDeniedError):
         services.specialist_set_coverage(actor=specialist, specialist=specialist, regions=["EMEA"])
