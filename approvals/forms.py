@@ -67,6 +67,13 @@ class OpportunityForm(forms.ModelForm):
             "executed_agreement_link",
             "po_required",
         ]
+        labels = {
+            "net_arr": "Net ARR",
+            "arr_basis": "ARR basis (renewals)",
+            "closed_won_reason": "Closed-won reason",
+            "closed_won_details": "Closed-won details",
+            "po_required": "Customer requires a PO",
+        }
         widgets = {
             "start_date": DateInput,
             "end_date": DateInput,
@@ -120,7 +127,17 @@ class QuoteForm(forms.ModelForm):
             "po_amount",
             "approved",
         ]
-        labels = {"number": "Quote number", "amount": "Quote amount", "start_date": "Quote start date"}
+        labels = {
+            "number": "Quote number",
+            "amount": "Quote amount",
+            "start_date": "Quote start date",
+            "sold_to_contact": "Sold To contact",
+            "bill_to_contact": "Bill To contact",
+            "term_months": "Term (months)",
+            "po_number": "PO number",
+            "po_amount": "PO amount",
+            "approved": "Quote approved",
+        }
         widgets = {"start_date": DateInput}
 
     def __init__(self, *args, account_id: int | None = None, **kwargs):

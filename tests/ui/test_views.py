@@ -404,6 +404,14 @@ def test_queue_rows_follow_the_priority_order(client, rep, specialist):
     assert 'data-testid="badge-escalated"' in html
 
 
+def test_queue_rows_refresh_every_30s_with_the_current_filters(client, rep, specialist):
+    submitted(rep)
+
+    html = login(client, specialist).get("/queue/?region=AMER&claimed_by=none").content.decode()
+
+    assert 'id="queue-rows" hx-get="/queue/?region=AMER&amp;claimed_by=none" hx-trigger="every 30s"' in html
+
+
 def test_queue_refresh_returns_only_the_rows(client, rep, specialist):
     opp = submitted(rep)
 
