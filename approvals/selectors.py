@@ -152,3 +152,50 @@ def reviewers(*, region: str | None = None) -> QuerySet[User]:
     if region:
         qs = qs.filter(Q(region_id=region) | Q(covered_regions=region) | Q(role=User.Role.MANAGER)).distinct()
     return qs.order_by("username")
+
+
+# --- the browser UI -----------------------------------------------------------------------------------------------
+
+
+def requirements_preview(*, opportunity, quote, documents) -> list:
+    """The booking checklist of an UNSAVED opportunity and quote (the rep's form as typed), with `documents` from
+    the saved opportunity. Runs no query: the quote and documents are handed to the rules as prefetched rows."""
+    from . import requirements
+
+    saved_pk = opportunity.pk
+    # A new opportunity has no pk, and Django refuses related managers (even prefetched ones) without one; the
+    # placeholder never reaches the database because every relation the rules read is prefetched.
+    opportunity.pk = saved_pk or 0
+    opportunity._prefetched_objects_cache = {"quotes": [quote] if quote is not None else [], "documents": documents}
+    try:
+        return requirements.evaluate(opportunity)
+    finally:
+        opportunity.pk = saved_pk
+
+
+def opportunity_actions(*, user: User, opportunity) -> set[str]:
+    """The workflow actions `user` may offer on `opportunity` right now (the services still decide)."""
+    from ordermgmt.models import Opportunity
+
+    from .models import ALLOWED_TRANSITIONS
+
+    status = opportunity.approval_status
+    Status = Opportunity.ApprovalStatus
+    actions: set[str] = set()
+    owner = user.pk == opportunity.owner_id or user.is_superuser
+    if owner and Status.SUBMITTED in ALLOWED_TRANSITIONS[status] and status != Status.SUBMITTED:
+        actions.add("submit")
+    if owner and status == Status.SUBMITTED:
+        actions |= {"recall", "escalate"}
+    if ((user.is_rep and owner) or user.is_manager) and not opportunity.is_locked:
+        actions.add("edit")
+    return actions
+
+
+def next_queue_item(*, user: User, stage: str = "om", region: str | None = None) -> Submission | None:
+    """The first item of the queue `user` works that they may act on now: unclaimed, or claimed by them (or by
+    someone they back up); managers and Billing may act on any."""
+    queue = approval_queue(user=user, stage=stage, region=region)
+    if stage == "billing" or user.is_manager:
+        return queue.first()
+    return queue.filter(Q(claimed_by__isnull=True) | Q(claimed_by=user) | Q(claimed_by__backup=user)).first()

@@ -1,3 +1,37 @@
+from django.urls import path
+
+from . import views
+
 app_name = "approvals"
 
-urlpatterns = []
+urlpatterns = [
+    # rep
+    path("opportunities/", views.MyOpportunitiesView.as_view(), name="my_opportunities"),
+    path("opportunities/new/", views.OpportunityFormView.as_view(), name="opportunity_create"),
+    path("opportunities/checklist/", views.ChecklistView.as_view(), name="checklist"),
+    path("opportunities/contact-options/", views.ContactOptionsView.as_view(), name="contact_options"),
+    path("opportunities/<int:pk>/", views.OpportunityDetailView.as_view(), name="opportunity_detail"),
+    path("opportunities/<int:pk>/edit/", views.OpportunityFormView.as_view(), name="opportunity_edit"),
+    path("opportunities/<int:pk>/checklist/", views.ChecklistView.as_view(), name="checklist"),
+    path("opportunities/<int:pk>/contacts/", views.ContactCreateView.as_view(), name="contact_create"),
+    path("opportunities/<int:pk>/documents/", views.DocumentUploadView.as_view(), name="document_upload"),
+    path("opportunities/<int:pk>/documents/<int:document_id>/", views.document_view, name="document"),
+    path("opportunities/<int:pk>/submit/", views.SubmitView.as_view(), name="submit"),
+    path("opportunities/<int:pk>/recall/", views.RecallView.as_view(), name="recall"),
+    path("opportunities/<int:pk>/escalate/", views.EscalateView.as_view(), name="escalate"),
+    # Order Management
+    path("queue/", views.QueueView.as_view(), name="queue"),
+    path("queue/<int:pk>/claim/", views.ClaimView.as_view(), name="claim"),
+    path("queue/<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
+    path("review/<int:pk>/", views.ReviewView.as_view(), name="review"),
+    path("review/<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
+    path("review/<int:pk>/reject/", views.RejectView.as_view(), name="reject"),
+    # Billing
+    path("billing/", views.BillingQueueView.as_view(), name="billing_queue"),
+    path("review/<int:pk>/billing-approve/", views.BillingApproveView.as_view(), name="billing_approve"),
+    path("review/<int:pk>/billing-reject/", views.BillingRejectView.as_view(), name="billing_reject"),
+    # managers
+    path("team/", views.TeamView.as_view(), name="team"),
+    path("team/<int:pk>/coverage/", views.CoverageView.as_view(), name="coverage"),
+    path("team/<int:pk>/out-of-office/", views.OutOfOfficeView.as_view(), name="out_of_office"),
+]

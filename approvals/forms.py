@@ -1,0 +1,248 @@
+"""Forms of the browser UI. They check the shape of the input only; the services decide everything else."""
+
+from __future__ import annotations
+
+from django import forms
+from django.urls import reverse_lazy
+
+from ordermgmt.models import Contact, Document, Opportunity, Quote, Region, User
+
+from . import requirements
+
+EDITABLE_STAGES = [(v, label) for v, label in Opportunity.Stage.choices if v not in Opportunity.WORKFLOW_STAGES]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if hasattr(value, "strftime"):
+            return value.strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+def _bootstrap(form: forms.BaseForm) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.CheckboxSelectMultiple):
+            continue
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select form-select-sm")
+        else:
+            widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+class OpportunityForm(forms.ModelForm):
+    """The opportunity's own fields; `version` is the one the page was rendered from (stale edits answer 409)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    stage = forms.ChoiceField(choices=EDITABLE_STAGES)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "name",
+            "account",
+            "region",
+            "type",
+            "deployment",
+            "route_to_market",
+            "stage",
+            "amount",
+            "net_arr",
+            "arr_basis",
+            "start_date",
+            "end_date",
+            "close_date",
+            "closed_won_reason",
+            "closed_won_details",
+            "competitors",
+            "executed_agreement_type",
+            "executed_agreement_link",
+            "po_required",
+        ]
+        labels = {
+            "net_arr": "Net ARR",
+            "arr_basis": "ARR basis (renewals)",
+            "closed_won_reason": "Closed-won reason",
+            "closed_won_details": "Closed-won details",
+            "po_required": "Customer requires a PO",
+        }
+        widgets = {
+            "start_date": DateInput,
+            "end_date": DateInput,
+            "close_date": DateInput,
+            "closed_won_details": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not user.is_manager:
+            del self.fields["region"]  # a rep's opportunities belong to the rep's region
+        self.fields["account"].queryset = self.fields["account"].queryset.order_by("name", "pk")
+        # Choosing the account reloads the Sold To / Bill To selects with that account's contacts.
+        self.fields["account"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("approvals:contact_options"),
+                "hx-target": "#contact-selects",
+                "hx-swap": "outerHTML",
+                "hx-include": "[name='account'], [name='quote-sold_to_contact'], [name='quote-bill_to_contact']",
+                "hx-trigger": "change",
+            }
+        )
+        _bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date cannot be before the start date.")
+        return data
+
+    def service_data(self) -> dict:
+        data = {name: value for name, value in self.cleaned_data.items() if name != "version"}
+        return data
+
+
+class QuoteForm(forms.ModelForm):
+    """The primary quote; its contacts are the chosen account's."""
+
+    class Meta:
+        model = Quote
+        fields = [
+            "number",
+            "sold_to_contact",
+            "bill_to_contact",
+            "amount",
+            "start_date",
+            "term_months",
+            "payment_terms",
+            "po_number",
+            "po_amount",
+            "approved",
+        ]
+        labels = {
+            "number": "Quote number",
+            "amount": "Quote amount",
+            "start_date": "Quote start date",
+            "sold_to_contact": "Sold To contact",
+            "bill_to_contact": "Bill To contact",
+            "term_months": "Term (months)",
+            "po_number": "PO number",
+            "po_amount": "PO amount",
+            "approved": "Quote approved",
+        }
+        widgets = {"start_date": DateInput}
+
+    def __init__(self, *args, account_id: int | None = None, **kwargs):
+        kwargs.setdefault("prefix", "quote")
+        super().__init__(*args, **kwargs)
+        contacts = Contact.objects.filter(account_id=account_id).order_by("name", "pk")
+        self.fields["sold_to_contact"].queryset = contacts
+        self.fields["bill_to_contact"].queryset = contacts
+        self.fields["number"].required = True
+        _bootstrap(self)
+
+    def validate_unique(self):
+        pass  # the service's full_clean checks the quote number against the database
+
+    def service_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Contact name")
+    email = forms.EmailField(required=False, label="Contact email")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "contact")
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(choices=Document.Kind.choices, label="Document kind")
+    file = forms.FileField(label="File")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(max_length=2000, label="Why is this urgent?", widget=forms.Textarea(attrs={"rows": 2}))
+    to_region = forms.ChoiceField(
+        choices=[("", "Keep in its region")] + list(Region.Code.choices), required=False, label="Hand to region"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class ApproveForm(forms.Form):
+    comment = forms.CharField(
+        max_length=5000, required=False, label="Comment (optional)", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "approve")
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class RejectForm(forms.Form):
+    reasons = forms.MultipleChoiceField(
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Reasons",
+        error_messages={"required": "Tick at least one reason."},
+    )
+    comment = forms.CharField(
+        max_length=5000,
+        label="Comment to the rep",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Tell the rep what to fix."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "reject")
+        super().__init__(*args, **kwargs)
+        self.fields["reasons"].choices = requirements.rejection_reasons()
+        self.fields["reasons"].widget.attrs["class"] = "form-check-input"
+        _bootstrap(self)
+
+
+class AssignForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Assign to")
+
+    def __init__(self, *args, reviewers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = reviewers if reviewers is not None else User.objects.none()
+        _bootstrap(self)
+
+
+class CoverageForm(forms.Form):
+    regions = forms.MultipleChoiceField(
+        choices=Region.Code.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        required=False,
+        label="Covers",
+    )
+
+
+class OutOfOfficeForm(forms.Form):
+    start = forms.DateTimeField(required=False, widget=DateTimeInput, label="Out from")
+    end = forms.DateTimeField(required=False, widget=DateTimeInput, label="Until")
+    backup = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Backup")
+
+    def __init__(self, *args, backups=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["backup"].queryset = backups if backups is not None else User.objects.none()
+        _bootstrap(self)

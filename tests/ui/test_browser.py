@@ -1,0 +1,228 @@
+"""Each role's main path in real (Debian) headless Chromium against a live server on PostgreSQL."""
+
+import re
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from approvals import services as approval_services
+from ordermgmt.models import Opportunity
+from tests.factories import (
+    PASSWORD,
+    PDF_BYTES,
+    AccountFactory,
+    BillingFactory,
+    ContactFactory,
+    RepFactory,
+    SpecialistFactory,
+    ready_opportunity,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+Status = Opportunity.ApprovalStatus
+
+
+def submitted(owner, **kwargs) -> Opportunity:
+    opp = ready_opportunity(owner=owner, **kwargs)
+    approval_services.approval_submit(opportunity_id=opp.pk, actor=owner)
+    return opp
+
+
+def queue_order(page) -> list[int]:
+    rows = page.locator('[data-testid="queue-row"]')
+    return [int(rows.nth(i).get_attribute("data-opportunity")) for i in range(rows.count())]
+
+
+def test_rep_specialist_and_billing_take_a_deal_from_form_to_closed_won(browser_as, screenshot):
+    # given: a rep with a customer contact, and two other deals already waiting in AMER's queue
+    rep = RepFactory(username="rep_ui")
+    specialist = SpecialistFactory(username="spec_ui", first_name="Sam", last_name="Reviewer")
+    billing = BillingFactory(username="billing_ui")
+    account = AccountFactory(name="Initech Corp")
+    contact = ContactFactory(account=account, name="Peter Gibbons", email="peter@initech.example")
+    colleague = RepFactory(username="rep_ui_colleague")
+    earlier = submitted(colleague, name="Earlier start deal", start_date=date(2026, 11, 20))
+    later = submitted(colleague, name="Later start deal", start_date=date(2027, 2, 1))
+
+    # the rep signs in on the login page and lands on "My opportunities"
+    page = browser_as()
+    page.goto("/login/")
+    page.fill("#id_username", rep.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/opportunities/$"))
+    page.get_by_role("link", name="New opportunity").click()
+
+    # fills the form; the Sold To / Bill To selects load the chosen account's contacts
+    page.fill("#id_name", "Initech platform")
+    page.select_option("#id_account", str(account.pk))
+    expect(page.locator(f'#id_quote-sold_to_contact option[value="{contact.pk}"]')).to_be_attached()
+    page.select_option("#id_route_to_market", "direct")
+    page.fill("#id_amount", "48000.00")
+    page.fill("#id_net_arr", "48000.00")
+    page.fill("#id_start_date", "2026-12-15")
+    page.fill("#id_end_date", "2027-12-14")
+    page.fill("#id_closed_won_reason", "Product fit")
+    page.fill("#id_closed_won_details", "Faster pipelines")
+    page.select_option("#id_executed_agreement_type", "signed_order_form")
+    page.fill("#id_quote-number", "Q-INITECH-1")
+    page.select_option("#id_quote-sold_to_contact", str(contact.pk))
+    page.select_option("#id_quote-bill_to_contact", str(contact.pk))
+    page.fill("#id_quote-amount", "48000.00")
+    page.fill("#id_quote-start_date", "2026-12-15")
+    page.fill("#id_quote-term_months", "12")
+    page.select_option("#id_quote-payment_terms", "net_30")
+    page.check("#id_quote-approved")
+
+    # the checklist beside the form says exactly what is missing, live
+    checklist = page.locator("#checklist")
+    expect(checklist.locator('li[data-code="competitors"]')).to_have_attribute("data-met", "false")
+    expect(checklist.locator('li[data-code="quote_contacts"]')).to_have_attribute("data-met", "true")
+    page.fill("#id_competitors", "Other Vendor")
+    expect(checklist.locator('li[data-code="competitors"]')).to_have_attribute("data-met", "true")
+    page.fill("#id_quote-amount", "47000.00")
+    expect(checklist.locator('li[data-code="amount_matches_quote"]')).to_have_attribute("data-met", "false")
+    page.fill("#id_quote-amount", "48000.00")
+    expect(checklist.locator('li[data-code="amount_matches_quote"]')).to_have_attribute("data-met", "true")
+    expect(checklist.locator('li[data-code="signed_order_form"]')).to_have_attribute("data-met", "false")
+    page.locator("h1").scroll_into_view_if_needed()
+    screenshot(page, "rep_form")
+    page.get_by_role("button", name="Create opportunity").click()
+
+    # attaches the signed order form: the checklist turns complete
+    expect(page).to_have_url(re.compile(r"/opportunities/\d+/edit/$"))
+    opp = Opportunity.objects.get(name="Initech platform")
+    page.select_option("#id_kind", "signed_order_form")
+    page.set_input_files(
+        "#id_file", files=[{"name": "order-form.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator('[data-testid="checklist"]')).to_have_attribute("data-complete", "true")
+    expect(page.locator('[data-testid="documents"]')).to_contain_text("order-form.pdf")
+
+    # and submits it from the detail page
+    page.get_by_role("link", name="Review and submit").click()
+    page.get_by_role("button", name="Submit for approval").click()
+    expect(page.locator('[data-testid="approval-status"]')).to_have_text("Submitted")
+
+    # the specialist finds it second in the queue: earlier start date first, later start date last
+    spec = browser_as(specialist)
+    spec.goto("/queue/")
+    assert queue_order(spec) == [earlier.pk, opp.pk, later.pk]
+    ours = spec.locator(f'[data-testid="queue-row"][data-opportunity="{opp.pk}"]')
+    expect(ours.locator("[data-countdown]")).to_have_text(re.compile(r"^-?\d+h \d\dm$"))  # live SLA countdown
+    expect(ours.locator('[data-testid="sla"]')).to_have_attribute("data-sla-state", re.compile("ok|at_risk|breached"))
+    screenshot(spec, "queue")
+
+    # claims it, then opens it with the keyboard (j, j, Enter)
+    ours.get_by_role("button", name="Claim Initech platform").click()
+    expect(spec.locator('[data-testid="message"]')).to_contain_text("You claimed Initech platform")
+    expect(spec.locator(f'[data-opportunity="{opp.pk}"] [data-testid="claimed-by"]')).to_have_text("Sam Reviewer")
+    spec.keyboard.press("j")
+    spec.keyboard.press("j")
+    spec.keyboard.press("Enter")
+    expect(spec).to_have_url(re.compile(rf"/review/{opp.pk}/$"))
+    expect(spec.locator('[data-testid="checklist"]')).to_have_attribute("data-complete", "true")
+    expect(spec.locator('[data-testid="document-frame"]')).to_be_visible()
+    screenshot(spec, "review")
+
+    # rejects it with a reason and a comment, and is taken straight to the next item
+    spec.get_by_label("Closed-won reason and details filled in").check()
+    spec.fill("#id_reject-comment", "Say why the customer chose us, in a sentence.")
+    spec.get_by_role("button", name="Reject", exact=True).click()
+    expect(spec).to_have_url(re.compile(rf"/review/{earlier.pk}/$"))
+    expect(spec.locator('[data-testid="message"]')).to_contain_text("Initech platform: rejected")
+
+    # the rep sees the reason and comment at the top, fixes and resubmits
+    page.reload()
+    rejection = page.locator('[data-testid="rejection"]')
+    expect(rejection).to_contain_text("Closed-won reason and details filled in")
+    expect(rejection).to_contain_text("Say why the customer chose us, in a sentence.")
+    rejection.get_by_role("link", name="fix the opportunity").click()
+    page.fill("#id_closed_won_details", "Cut build times in half in the proof of concept.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator('[data-testid="message"]')).to_contain_text("Initech platform saved")
+    page.get_by_role("link", name="Review and submit").click()
+    page.get_by_role("button", name="Resubmit").click()
+    expect(page.locator('[data-testid="approval-status"]')).to_have_text("Submitted")
+
+    # the specialist sees what changed since the rejection and approves
+    spec.goto(f"/review/{opp.pk}/")
+    expect(spec.locator('[data-testid="changes-since-rejection"]')).to_contain_text("Cut build times in half")
+    spec.fill("#id_approve-comment", "All good now.")
+    spec.get_by_role("button", name="Approve", exact=True).click()
+    expect(spec.locator('[data-testid="message"]').first).to_contain_text("approved and sent to Billing")
+
+    # Billing approves from its own queue, and the deal shows Closed Won
+    bill = browser_as(billing)
+    bill.goto("/billing/")
+    assert queue_order(bill) == [opp.pk]
+    bill.get_by_role("link", name="Initech platform").click()
+    bill.get_by_role("button", name="Billing approve (Closed Won)").click()
+    expect(bill.locator('[data-testid="message"]').first).to_contain_text("Closed Won")
+    page.reload()
+    expect(page.locator('[data-testid="approval-status"]')).to_have_text("Closed Won")
+    expect(page.locator('[data-testid="stage"]')).to_have_text("Closed Won")
+    opp.refresh_from_db()
+    assert (opp.approval_status, opp.stage) == (Status.CLOSED_WON, Opportunity.Stage.CLOSED_WON)
+
+
+def test_a_stale_review_page_gets_a_clear_message_not_a_server_error(browser_as):
+    rep = RepFactory()
+    specialist = SpecialistFactory()
+    opp = submitted(rep, name="Contested deal")
+    first = browser_as(specialist)
+    second = first.context.new_page()
+    first.goto(f"/review/{opp.pk}/")
+    second.goto(f"/review/{opp.pk}/")
+
+    first.get_by_role("button", name="Approve", exact=True).click()
+    second.get_by_label("Competitors named (New Business)").check()
+    second.fill("#id_reject-comment", "Too late")
+    second.get_by_role("button", name="Reject", exact=True).click()
+
+    error = second.locator('[data-testid="message"].alert-danger')
+    expect(error).to_contain_text("Cannot reject: this opportunity is approved by order management")
+    expect(second.locator("body")).not_to_contain_text("Server Error")
+    opp.refresh_from_db()
+    assert opp.approval_status == Status.OM_APPROVED
+
+
+def test_forbidden_pages_and_actions_show_the_403_page(browser_as):
+    rep = RepFactory()
+    stranger_opp = submitted(RepFactory(), name="Someone else's deal")
+    specialist = SpecialistFactory()
+
+    rep_page = browser_as(rep)
+    response = rep_page.goto(f"/review/{stranger_opp.pk}/")
+    assert response.status == 403
+    expect(rep_page.get_by_role("heading", name=re.compile("You may not do this"))).to_be_visible()
+    response = rep_page.goto(f"/opportunities/{stranger_opp.pk}/")
+    assert response.status == 404
+
+    approval_services.approval_approve(opportunity_id=stranger_opp.pk, actor=specialist)
+    spec = browser_as(specialist)
+    spec.goto(f"/review/{stranger_opp.pk}/")
+    expect(spec.get_by_role("button", name=re.compile("Billing approve"))).to_have_count(0)
+    # a hand-made form (as from a stale or forged page) posting Billing's approval
+    with spec.expect_navigation():
+        spec.evaluate(
+            """(url) => {
+                const form = document.createElement("form");
+                form.method = "post";
+                form.action = url;
+                const token = document.createElement("input");
+                token.type = "hidden";
+                token.name = "csrfmiddlewaretoken";
+                token.value = document.body.dataset.csrf;
+                form.appendChild(token);
+                document.body.appendChild(form);
+                form.submit();
+            }""",
+            f"/review/{stranger_opp.pk}/billing-approve/",
+        )
+    expect(spec.get_by_role("heading", name=re.compile(r"You may not do this \(403\)"))).to_be_visible()
+    stranger_opp.refresh_from_db()
+    assert stranger_opp.approval_status == Status.OM_APPROVED
