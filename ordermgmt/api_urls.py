@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import ScopedRateThrottle
 
 from approvals.api import urls as approvals_api
+from licenses.api import urls as licenses_api
 from ordermgmt.api import views
 
 app_name = "api"
@@ -26,6 +27,7 @@ router.register("contacts", views.ContactViewSet, basename="contact")
 router.register("opportunities", views.OpportunityViewSet, basename="opportunity")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 approvals_api.register(router)
+licenses_api.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),

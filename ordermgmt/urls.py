@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("", views.HomeView.as_view(), name="home"),
+    path("licenses/", include("licenses.urls")),
     path("", include("approvals.urls")),
 ]
 
