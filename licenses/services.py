@@ -311,6 +311,7 @@ def license_review_region(
         run.refresh_from_db()
         candidates = review_candidates().filter(region=region).order_by("pk")
         last = run.last_opportunity_id
+        opened = 0  # by this attempt (run.counts add up every attempt of the day)
         while True:
             with transaction.atomic():
                 last_seen, seen, counts = _review_chunk(
@@ -322,6 +323,7 @@ def license_review_region(
                 )
                 if not last_seen:
                     break
+                opened += counts["ticketed"]
                 locked = LicenseReviewRun.objects.select_for_update(no_key=True).get(pk=run.pk)
                 total = Counter(locked.counts) + counts
                 LicenseReviewRun.objects.filter(pk=run.pk).update(
@@ -337,7 +339,7 @@ def license_review_region(
             status=LicenseReviewRun.Status.DONE, finished_at=timezone.now(), heartbeat_at=timezone.now()
         )
         run.refresh_from_db()
-        _notify_support_engineering(run=run)
+        _notify_support_engineering(run=run, opened=opened)
         return run
     except Exception as exc:
         LicenseReviewRun.objects.filter(pk=run.pk).update(status=LicenseReviewRun.Status.FAILED, last_error=str(exc))
@@ -364,9 +366,8 @@ def license_review_run(
     ]
 
 
-def _notify_support_engineering(*, run: LicenseReviewRun) -> None:
-    """One summary notification per Support Engineering member when the run opened tickets (not one per ticket)."""
-    opened = run.counts.get("ticketed", 0)
+def _notify_support_engineering(*, run: LicenseReviewRun, opened: int) -> None:
+    """One summary notification per Support Engineering member when a run opened tickets (not one per ticket)."""
     if not opened:
         return
     with transaction.atomic():
