@@ -298,15 +298,19 @@ def license_review_region(
         if run.status == LicenseReviewRun.Status.DONE and not force:
             return run
         now = timezone.now()
-        resume = run.status == LicenseReviewRun.Status.RUNNING  # a crashed attempt: carry on after its last chunk
+        # A killed (still "running") or failed attempt: carry on after its last committed chunk. Otherwise a fresh
+        # pass, whose progress and counts replace the previous pass's.
+        resume = run.status in (LicenseReviewRun.Status.RUNNING, LicenseReviewRun.Status.FAILED)
         LicenseReviewRun.objects.filter(pk=run.pk).update(
             status=LicenseReviewRun.Status.RUNNING,
             attempts=F("attempts") + 1,
-            started_at=run.started_at or now,
+            started_at=run.started_at if resume and run.started_at else now,
             heartbeat_at=now,
             finished_at=None,
             last_error="",
             last_opportunity_id=run.last_opportunity_id if resume else 0,
+            processed=run.processed if resume else 0,
+            counts=run.counts if resume else {},
         )
         run.refresh_from_db()
         candidates = review_candidates().filter(region=region).order_by("pk")

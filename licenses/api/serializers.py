@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ordermgmt.models import Opportunity
+from ordermgmt.models import Opportunity, Region
 
 from ..models import LicenseDelivery, LicenseTicket
 
@@ -51,7 +51,7 @@ class LicenseTicketDeliveredInputSerializer(serializers.Serializer):
 
 
 class LicenseFailureQuerySerializer(serializers.Serializer):
-    region = serializers.ChoiceField(choices=["AMER", "EMEA", "APAC"], required=False)
+    region = serializers.ChoiceField(choices=Region.Code.values, required=False)
     created_from = serializers.DateField(required=False)
     created_to = serializers.DateField(required=False)
 

@@ -265,7 +265,9 @@ def test_a_run_that_fails_half_way_resumes_without_duplicates():
     services.license_review_run(region="AMER", as_of=TUE, chunk_size=2)
 
     assert sorted(LicenseTicket.objects.values_list("opportunity_id", flat=True)) == sorted(o.pk for o in opps)
-    assert LicenseReviewRun.objects.get().status == LicenseReviewRun.Status.DONE
+    resumed = LicenseReviewRun.objects.get()
+    assert resumed.status == LicenseReviewRun.Status.DONE
+    assert (resumed.processed, resumed.counts["ticketed"]) == (5, 5)  # resumed after the committed chunk
 
 
 def test_support_engineering_gets_one_summary_notification_per_run():
@@ -404,3 +406,20 @@ def test_two_workers_reviewing_at_once_open_one_ticket_per_opportunity():
     assert errors == []
     assert LicenseTicket.objects.count() == len(opps)
     assert OpportunityEvent.objects.filter(action="license_ticket_opened").count() == len(opps)
+
+
+def test_the_task_retries_later_when_another_worker_holds_the_regions_lock():
+    from celery.exceptions import Retry
+
+    from licenses import tasks
+
+    busy_run = LicenseReviewRun(region_id="EMEA", as_of=TUE, status=LicenseReviewRun.Status.RUNNING)
+    with (
+        mock.patch.object(services, "license_review_run", return_value=[busy_run]),
+        mock.patch.object(tasks.license_review_run, "retry", side_effect=Retry()) as retry,
+        pytest.raises(Retry),
+    ):
+        tasks.license_review_run.run(region="EMEA", as_of="2026-09-15")
+
+    assert retry.call_args.kwargs["kwargs"]["region"] == "EMEA"
+    assert retry.call_args.kwargs["countdown"] == tasks.BUSY_RETRY_SECONDS
