@@ -99,6 +99,10 @@ class LicenseFailureViewSet(viewsets.GenericViewSet):
     permission_classes = [TICKET_READERS]
     serializer_class = LicenseFailureCountsSerializer
     pagination_class = None
+    filter_backends = []  # the query is validated by LicenseFailureQuerySerializer
+
+    def get_queryset(self):
+        return selectors.license_ticket_list(user=self.request.user)
 
     @extend_schema(
         parameters=[LicenseFailureQuerySerializer], responses={200: LicenseFailureCountsSerializer, **ERRORS}
@@ -106,7 +110,7 @@ class LicenseFailureViewSet(viewsets.GenericViewSet):
     def list(self, request):
         query = LicenseFailureQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        tickets = selectors.license_ticket_list(user=request.user)
+        tickets = self.get_queryset()
         if "region" in query.validated_data:
             tickets = tickets.filter(region_id=query.validated_data["region"])
         if "created_from" in query.validated_data:
