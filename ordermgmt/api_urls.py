@@ -8,6 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from approvals.api import urls as approvals_api
 from approvals.cases.api import urls as cases_api
+from licenses.api import urls as licenses_api
 from ordermgmt.api import views
 from subscriptions.api import urls as subscriptions_api
 
@@ -30,6 +31,7 @@ router.register("notifications", views.NotificationViewSet, basename="notificati
 approvals_api.register(router)
 subscriptions_api.register(router)
 cases_api.register(router)
+licenses_api.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("", include("subscriptions.urls")),
     path("cases/", include("approvals.cases.urls")),
+    path("licenses/", include("licenses.urls")),
     path("", include("approvals.urls")),
 ]
 

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "licenses"
+
+urlpatterns = [
+    path("", views.WorklistView.as_view(), name="worklist"),
+    path("run/", views.ReviewRunView.as_view(), name="run"),
+    path("tickets/", views.TicketListView.as_view(), name="tickets"),
+    path("tickets/<int:pk>/take/", views.TicketActionView.as_view(action="take"), name="ticket_take"),
+    path("tickets/<int:pk>/deliver/", views.TicketActionView.as_view(action="deliver"), name="ticket_deliver"),
+    path("failures/", views.FailureCatalogueView.as_view(), name="failures"),
+]
