@@ -26,6 +26,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _htmx_settled(page) -> None:
+    """Wait until htmx has swapped and processed the new fragment (a change event before that is lost)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')"
+    )
+
+
 def _login(page, base_url, username):
     page.goto(f"{base_url}/login/")
     page.fill("#id_username", username)
@@ -56,7 +64,9 @@ def test_rep_opens_case_deal_desk_answers_rep_sees_it(live_server, browser):
     _login(rep_page, live_server.url, rep.username)
     rep_page.goto(f"{live_server.url}/cases/new/?opportunity={opp.pk}")
     rep_page.get_by_label("Team").select_option("deal_desk")
+    _htmx_settled(rep_page)
     rep_page.get_by_label("Request type").select_option("ramp_deal")
+    _htmx_settled(rep_page)
     expect(rep_page.get_by_label("Ramp schedule (years and amounts)")).to_be_visible()
     rep_page.get_by_label("Quote number").fill("Q-2026-001")
     rep_page.get_by_label("Ramp schedule (years and amounts)").fill("Year 1: 100k, Year 2: 150k, Year 3: 200k")
