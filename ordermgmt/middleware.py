@@ -1,8 +1,9 @@
 """Project middleware: a Content-Security-Policy header, and a clean 503 when the database is gone."""
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from pghistory.middleware import HistoryMiddleware as PghistoryMiddleware
 
 # Every asset is served by the project itself, so the policy allows only 'self'.
 CSP = (
@@ -13,6 +14,19 @@ CSP = (
 DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
     "script-src 'self'", "script-src 'self' 'unsafe-inline'"
 )
+
+
+class HistoryMiddleware(PghistoryMiddleware):
+    """pghistory's request context (who changed what), on PostgreSQL only.
+
+    Its triggers exist only on PostgreSQL, and its context code uses psycopg's transaction API, which the SQLite
+    development default does not have.
+    """
+
+    def __call__(self, request):
+        if connection.vendor != "postgresql":
+            return self.get_response(request)
+        return super().__call__(request)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "pghistory.middleware.HistoryMiddleware",
+    "ordermgmt.middleware.HistoryMiddleware",
     "ordermgmt.middleware.ContentSecurityPolicyMiddleware",
     "ordermgmt.middleware.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
