@@ -202,10 +202,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}
 )
+if CELERY_BROKER_URL.startswith("filesystem"):
+    for folder in CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"], CELERY_BROKER_TRANSPORT_OPTIONS["processed_folder"]:
+        Path(folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env.str(
     "CELERY_RESULT_BACKEND",
     default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else f"file://{VAR_DIR / 'celery-results'}",
 )
+if CELERY_RESULT_BACKEND.startswith("file://"):
+    Path(CELERY_RESULT_BACKEND.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -15,8 +15,10 @@ import contextlib
 import random
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
@@ -24,8 +26,9 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
-from ordermgmt.models import Account, Contact, Document, Opportunity, Quote, User
+from ordermgmt.models import Account, Contact, Document, Opportunity, Quote, Region, User
 from subscriptions.models import Subscription
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -289,6 +292,8 @@ class Command(BaseCommand):
             users = self._users()
             accounts, contacts = self._accounts(n_accounts)
             counts = self._opportunities(n_opportunities, users, accounts, contacts)
+            counts.update(self._approval_history())
+            counts.update(self._live_queue(users))
         counts = {"users": len(users), "accounts": len(accounts), "contacts": sum(map(len, contacts.values())),
                   **counts}  # fmt: skip
         elapsed = time.monotonic() - started
@@ -297,6 +302,132 @@ class Command(BaseCommand):
         self.stdout.write("  " + ", ".join(f"{count} {name}" for name, count in counts.items()))
         self._report_readiness()
         self._print_logins(users)
+
+    # --- approvals: decided history and a live queue --------------------------------------------------------------
+
+    def _approval_history(self) -> dict[str, int]:
+        """Submissions and decisions behind every Closed Won deal (a few rejected first), for the KPIs and history."""
+        from approvals.calendar import add_business_hours
+        from approvals.models import Decision, Submission
+        from approvals.sla import sla_times
+
+        rng = self.rng
+        reasons = ["signed_order_form", "amount_matches_quote", "quote_contacts", "closed_won_reason", "competitors",
+                   "purchase_order_or_no_po_email", "other"]  # fmt: skip
+        specialists: dict[str, list[User]] = {}
+        for user in User.objects.filter(role=User.Role.SPECIALIST):
+            specialists.setdefault(user.region_id, []).append(user)
+        billing = User.objects.filter(role=User.Role.BILLING).first()
+        regions = {r.pk: r for r in Region.objects.prefetch_related("closures")}
+        submissions, decisions = [], []
+        won = Opportunity.objects.filter(stage=Opportunity.Stage.CLOSED_WON).order_by("pk")
+        for opp in won.only("pk", "owner_id", "region_id", "start_date", "net_arr", "amount", "close_date"):
+            region = regions[opp.region_id]
+            reviewer = rng.choice(specialists.get(opp.region_id) or [billing])
+            tz = ZoneInfo(region.timezone)
+            day = opp.close_date - timedelta(days=rng.randint(1, 4))
+            at = datetime.combine(day, dtime(rng.randint(6, 18), rng.choice((0, 15, 30, 45))), tz)
+            rounds = ["om"] * (rng.random() < 0.08) + ["billing"] * (rng.random() < 0.04) + ["won"]
+            for sequence, outcome in enumerate(rounds, start=1):
+                times = sla_times(at, region)
+                om_hours = round(rng.triangular(0.3, 16, 4), 2)
+                om_at = add_business_hours(times.clock_started_at, om_hours, region)
+                sub = Submission(
+                    opportunity_id=opp.pk,
+                    submitted_by_id=opp.owner_id,
+                    submitted_at=at,
+                    region=region,
+                    sequence=sequence,
+                    start_date=opp.start_date or opp.close_date,
+                    net_arr=opp.net_arr,
+                    amount=opp.amount,
+                    clock_started_at=times.clock_started_at,
+                    sla_at_risk_at=times.at_risk_at,
+                    sla_due_at=times.due_at,
+                    escalated=rng.random() < 0.05,
+                    claimed_by=reviewer,
+                    om_decided_at=om_at,
+                    om_decided_by=reviewer,
+                    om_business_hours=Decimal(str(om_hours)),
+                    state="om_rejected"
+                    if outcome == "om"
+                    else "billing_rejected"
+                    if outcome == "billing"
+                    else "closed_won",
+                )
+                if sub.escalated:
+                    sub.escalation_reason, sub.escalated_at = "Customer go-live", at
+                om = Decision(
+                    submission=sub,
+                    stage="om",
+                    outcome="rejected" if outcome == "om" else "approved",
+                    actor=reviewer,
+                    decided_at=om_at,
+                    business_hours=sub.om_business_hours,
+                    reasons=[rng.choice(reasons)] if outcome == "om" else [],
+                    comment="Please attach the missing document." if outcome == "om" else "Approved",
+                )
+                decisions.append(om)
+                if outcome != "om":
+                    billing_hours = round(rng.uniform(0.5, 8), 2)
+                    sub.billing_decided_at = add_business_hours(om_at, billing_hours, region)
+                    sub.billing_decided_by, sub.billing_business_hours = billing, Decimal(str(billing_hours))
+                    decisions.append(
+                        Decision(
+                            submission=sub,
+                            stage="billing",
+                            outcome="rejected" if outcome == "billing" else "approved",
+                            actor=billing,
+                            decided_at=sub.billing_decided_at,
+                            business_hours=sub.billing_business_hours,
+                            reasons=["po_number_on_quote"] if outcome == "billing" else [],
+                            comment="PO number missing on the quote." if outcome == "billing" else "",
+                        )
+                    )
+                submissions.append(sub)
+                at = (sub.billing_decided_at or om_at) + timedelta(hours=rng.randint(2, 30))
+        Submission.objects.bulk_create(submissions, batch_size=1000)
+        for decision in decisions:
+            decision.submission_id = decision.submission.pk
+        Decision.objects.bulk_create(decisions, batch_size=1000)
+        return {"submissions (history)": len(submissions), "decisions": len(decisions)}
+
+    def _live_queue(self, users: dict[str, User]) -> dict[str, int]:
+        """Submit a share of the ready stage-6 deals now (through the workflow services), decide a few."""
+        from approvals import requirements, services
+
+        rng = self.rng
+        now = timezone.now()
+        ready = []
+        candidates = (
+            Opportunity.objects.filter(stage=Opportunity.Stage.AWAITING_SIGNATURE, approval_status="draft")
+            .select_related("account", "owner", "region")
+            .prefetch_related("quotes__sold_to_contact", "quotes__bill_to_contact", "documents")
+            .order_by("pk")
+        )
+        for opp in candidates:
+            if not requirements.unmet(opp) and rng.random() < 0.45:
+                ready.append(opp)
+        specialists = {u.region_id: u for u in User.objects.filter(role=User.Role.SPECIALIST).order_by("username")}
+        submitted = approved = 0
+        for opp in ready:
+            at = now - timedelta(hours=rng.uniform(0.2, 40))
+            services.approval_submit(opportunity_id=opp.pk, actor=opp.owner, now=at)
+            submitted += 1
+            roll = rng.random()
+            if roll < 0.06:
+                services.approval_escalate(opportunity_id=opp.pk, actor=opp.owner, reason="Customer go-live this week")
+            elif roll < 0.30:
+                services.approval_claim(opportunity_id=opp.pk, actor=specialists[opp.region_id])
+            elif roll < 0.42:
+                services.approval_approve(
+                    opportunity_id=opp.pk,
+                    actor=specialists[opp.region_id],
+                    comment="All good",
+                    now=min(at + timedelta(hours=1), now),
+                )
+                approved += 1
+        return {"in the approval queues": submitted - approved, "in Billing's queue": approved}
 
     # --- users ----------------------------------------------------------------------------------------------------
 
