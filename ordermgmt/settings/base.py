@@ -203,7 +203,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     else {"visibility_timeout": 3600}
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for folder in CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"], CELERY_BROKER_TRANSPORT_OPTIONS["processed_folder"]:
+    for folder in (
+        CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"],
+        CELERY_BROKER_TRANSPORT_OPTIONS["processed_folder"],
+    ):
         Path(folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env.str(
     "CELERY_RESULT_BACKEND",
