@@ -41,22 +41,34 @@ class BusinessCalendar:
         return ZoneInfo(self.timezone)
 
     def is_business_day(self, day: date) -> bool:
-        return (
-            day.weekday() < 5
-            and day not in _public_holidays(self.holiday_country, self.holiday_subdivision, day.year)
-            and day not in self.closures
-        )
+        return _is_business_day(self, day)
 
     def window(self, day: date) -> tuple[datetime, datetime]:
         """The support-hours window of a local day, as aware datetimes."""
-        tz = self.tz
-        return datetime.combine(day, self.support_start, tz), datetime.combine(day, self.support_end, tz)
+        return _window(self, day)
 
     def windows_from(self, day: date) -> Iterator[tuple[datetime, datetime]]:
         for offset in range(_MAX_DAYS_AHEAD):
             current = day + timedelta(days=offset)
             if self.is_business_day(current):
                 yield self.window(current)
+
+
+# Hot path of every queue row's "business hours remaining": memoised per (calendar, day). Calendars are immutable
+# values, so an edited region simply makes a new key.
+@functools.lru_cache(maxsize=16384)
+def _is_business_day(cal: BusinessCalendar, day: date) -> bool:
+    return (
+        day.weekday() < 5
+        and day not in _public_holidays(cal.holiday_country, cal.holiday_subdivision, day.year)
+        and day not in cal.closures
+    )
+
+
+@functools.lru_cache(maxsize=16384)
+def _window(cal: BusinessCalendar, day: date) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(cal.timezone)
+    return datetime.combine(day, cal.support_start, tz), datetime.combine(day, cal.support_end, tz)
 
 
 def calendar_for(region) -> BusinessCalendar:
