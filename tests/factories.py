@@ -1,6 +1,6 @@
 """factory_boy factories for every model."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import factory
@@ -153,3 +153,42 @@ def ready_opportunity(**kwargs) -> Opportunity:
     QuoteFactory(opportunity=opp)
     DocumentFactory(opportunity=opp, kind=Document.Kind.SIGNED_ORDER_FORM)
     return opp
+
+
+class SubmissionFactory(DjangoModelFactory):
+    """A submission waiting in its region's queue (prefer `approvals.services.approval_submit` in workflow tests)."""
+
+    class Meta:
+        model = "approvals.Submission"
+
+    opportunity = factory.SubFactory(OpportunityFactory, stage="7-closing", approval_status="submitted")
+    submitted_by = factory.SelfAttribute("opportunity.owner")
+    submitted_at = factory.LazyFunction(lambda: datetime(2026, 12, 1, 18, 0, tzinfo=UTC))
+    region = factory.SelfAttribute("opportunity.region")
+    start_date = factory.SelfAttribute("opportunity.start_date")
+    net_arr = factory.SelfAttribute("opportunity.net_arr")
+    amount = factory.SelfAttribute("opportunity.amount")
+    clock_started_at = factory.SelfAttribute("submitted_at")
+    sla_at_risk_at = factory.LazyAttribute(lambda s: s.submitted_at + timedelta(hours=9))
+    sla_due_at = factory.LazyAttribute(lambda s: s.submitted_at + timedelta(hours=12))
+
+
+class DecisionFactory(DjangoModelFactory):
+    class Meta:
+        model = "approvals.Decision"
+
+    submission = factory.SubFactory(SubmissionFactory, state="om_approved")
+    stage = "om"
+    outcome = "approved"
+    actor = factory.SubFactory(SpecialistFactory)
+    decided_at = factory.LazyAttribute(lambda d: d.submission.submitted_at + timedelta(hours=3))
+    business_hours = Decimal("3.00")
+
+
+class RegionClosureFactory(DjangoModelFactory):
+    class Meta:
+        model = "ordermgmt.RegionClosure"
+
+    region = factory.LazyFunction(lambda: Region.objects.get(pk="AMER"))
+    date = date(2026, 12, 24)
+    reason = "Company day off"

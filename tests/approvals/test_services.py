@@ -93,3 +93,12 @@ def test_notifications_api_lists_and_marks_read(as_user, rep, specialist):
     assert client.post("/api/notifications/mark-read/", {}, format="json").json() == {"marked": 1}
     assert client.get("/api/notifications/").json()["results"][0]["read_at"] is not None
     assert as_user(SpecialistFactory()).get("/api/notifications/").json()["results"] == []
+
+
+def test_factories_build_valid_submissions_decisions_and_closures():
+    from tests.factories import DecisionFactory, RegionClosureFactory
+
+    decision = DecisionFactory()
+    assert decision.submission.opportunity.approval_status == "submitted"
+    assert decision.submission.sla_due_at > decision.submission.clock_started_at
+    assert RegionClosureFactory().region_id == "AMER"
