@@ -75,3 +75,25 @@ def test_regions_are_seeded_with_the_handbook_hours():
 
 def test_user_factory_makes_regional_users():
     assert UserFactory(role=User.Role.SPECIALIST).region_id == "AMER"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/ordermgmt/opportunity/?q=acme&stage__exact=closed_won",
+        "/admin/ordermgmt/account/?q=x",
+        "/admin/ordermgmt/user/?role__exact=specialist",
+        "/admin/approvals/submission/?state__exact=submitted",
+        "/admin/approvals/decision/",
+        "/admin/subscriptions/subscription/?q=A-S",
+        "/admin/subscriptions/discrepancy/",
+        "/admin/ordermgmt/opportunityevent/",
+    ],
+)
+def test_admin_lists_search_and_filter(client, url):
+    from tests.factories import DecisionFactory
+
+    DecisionFactory()
+    admin = UserFactory(role=User.Role.MANAGER, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get(url).status_code == 200
