@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse_lazy
 
 from ordermgmt.models import Contact, Document, Opportunity, Quote, Region, User
+from ordermgmt.services import EDITABLE_FIELDS, QUOTE_FIELDS
 
 from . import requirements
 
@@ -46,27 +47,7 @@ class OpportunityForm(forms.ModelForm):
 
     class Meta:
         model = Opportunity
-        fields = [
-            "name",
-            "account",
-            "region",
-            "type",
-            "deployment",
-            "route_to_market",
-            "stage",
-            "amount",
-            "net_arr",
-            "arr_basis",
-            "start_date",
-            "end_date",
-            "close_date",
-            "closed_won_reason",
-            "closed_won_details",
-            "competitors",
-            "executed_agreement_type",
-            "executed_agreement_link",
-            "po_required",
-        ]
+        fields = [name for name in EDITABLE_FIELDS if name != "subscription"]
         labels = {
             "net_arr": "Net ARR",
             "arr_basis": "ARR basis (renewals)",
@@ -115,18 +96,7 @@ class QuoteForm(forms.ModelForm):
 
     class Meta:
         model = Quote
-        fields = [
-            "number",
-            "sold_to_contact",
-            "bill_to_contact",
-            "amount",
-            "start_date",
-            "term_months",
-            "payment_terms",
-            "po_number",
-            "po_amount",
-            "approved",
-        ]
+        fields = list(QUOTE_FIELDS)
         labels = {
             "number": "Quote number",
             "amount": "Quote amount",

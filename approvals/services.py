@@ -6,6 +6,7 @@ the history, and queues notifications after commit.
 from __future__ import annotations
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -318,6 +319,61 @@ def _claim_guard(actor: User, submission: Submission) -> None:
     raise Conflict(f"Claimed by {claimer}: ask them or a manager to reassign it.", extra={"claimed_by": claimer.pk})
 
 
+def _decide(
+    *,
+    opp: Opportunity,
+    submission: Submission,
+    actor: User,
+    decision_stage: str,
+    outcome: str,
+    now,
+    comment: str = "",
+    reasons: list[str] | None = None,
+    on_behalf: User | None = None,
+    opp_stage: str | None = None,
+    **opp_fields,
+) -> None:
+    """Record one decision: the Decision row, the submission's new state and timings, the opportunity's status
+    (with any extra fields) and the history line, all in the caller's transaction."""
+    om = decision_stage == Decision.Stage.ORDER_MANAGEMENT
+    approved = outcome == Decision.Outcome.APPROVED
+    hours = _hours(submission.clock_started_at if om else submission.om_decided_at, now, submission.region)
+    Decision.objects.create(
+        submission=submission, stage=decision_stage, outcome=outcome, actor=actor, on_behalf_of=on_behalf,
+        decided_at=now, reasons=reasons or [], comment=comment.strip(), business_hours=hours,
+    )  # fmt: skip
+    before = opp.approval_status
+    if om:
+        to_status = Status.OM_APPROVED if approved else Status.OM_REJECTED
+        submission.om_decided_at, submission.om_decided_by, submission.om_business_hours = now, actor, hours
+        submission.claimed_by = submission.claimed_by or actor
+    else:
+        to_status = Status.CLOSED_WON if approved else Status.BILLING_REJECTED
+        submission.billing_decided_at, submission.billing_decided_by = now, actor
+        submission.billing_business_hours = hours
+    submission.state = to_status
+    submission.save()
+    # A rejection hands the deal back to the rep at stage 6, editable again.
+    if not approved:
+        opp_stage = Opportunity.Stage.AWAITING_SIGNATURE
+    _set_status(opp, to_status, stage=opp_stage, **opp_fields)
+    changes = {"approval_status": [before, to_status]}
+    if reasons:
+        changes["reasons"] = reasons
+    if opp_stage:
+        changes["stage"] = ["7-closing", opp_stage]
+    changes.update({name: [None, str(value)] for name, value in opp_fields.items()})
+    opportunity_event_record(
+        opportunity=opp, actor=actor, on_behalf_of=on_behalf, action=to_status, changes=changes,
+        comment=comment.strip(),
+    )  # fmt: skip
+
+
+def _reason_labels(reasons: list[str]) -> str:
+    labels = dict(requirements.rejection_reasons())
+    return ", ".join(labels[code] for code in reasons)
+
+
 @transaction.atomic
 def approval_approve(*, opportunity_id: int, actor: User, comment: str = "", now=None) -> Opportunity:
     """Order Management approval: the opportunity goes to Billing's queue. A start date more than 15 days out is
@@ -329,36 +385,15 @@ def approval_approve(*, opportunity_id: int, actor: User, comment: str = "", now
     _require_reviewer(actor, submission)
     _claim_guard(actor, submission)
     _check_transition(opp, Status.OM_APPROVED, "approve")
-    now = now or timezone.now()
-    on_behalf = _on_behalf_of(actor, submission)
-    hours = _hours(submission.clock_started_at, now, submission.region)
-    Decision.objects.create(
-        submission=submission,
-        stage=Decision.Stage.ORDER_MANAGEMENT,
-        outcome=Decision.Outcome.APPROVED,
-        actor=actor,
-        on_behalf_of=on_behalf,
-        decided_at=now,
-        comment=comment.strip(),
-        business_hours=hours,
-    )
-    submission.state = State.OM_APPROVED
-    submission.om_decided_at, submission.om_decided_by, submission.om_business_hours = now, actor, hours
-    submission.claimed_by = submission.claimed_by or actor
-    submission.save()
-    _set_status(opp, Status.OM_APPROVED)
+    _decide(
+        opp=opp, submission=submission, actor=actor, decision_stage=Decision.Stage.ORDER_MANAGEMENT,
+        outcome=Decision.Outcome.APPROVED, now=now or timezone.now(), comment=comment,
+        on_behalf=_on_behalf_of(actor, submission),
+    )  # fmt: skip
     held = (
         f" Held until {submission.held_until:%Y-%m-%d} (start date more than 15 days out)."
         if submission.held_until
         else ""
-    )
-    opportunity_event_record(
-        opportunity=opp,
-        actor=actor,
-        on_behalf_of=on_behalf,
-        action="om_approved",
-        changes={"approval_status": [Status.SUBMITTED, Status.OM_APPROVED]},
-        comment=comment.strip(),
     )
     _notify_rep(opp, "om_approved", f"{opp.name} was approved by Order Management and sent to Billing.{held}")
     return opp
@@ -372,36 +407,12 @@ def approval_reject(*, opportunity_id: int, actor: User, reasons: list[str], com
     submission = _submitted(opp, "reject")
     _require_reviewer(actor, submission)
     _claim_guard(actor, submission)
-    now = now or timezone.now()
-    on_behalf = _on_behalf_of(actor, submission)
-    hours = _hours(submission.clock_started_at, now, submission.region)
-    Decision.objects.create(
-        submission=submission,
-        stage=Decision.Stage.ORDER_MANAGEMENT,
-        outcome=Decision.Outcome.REJECTED,
-        actor=actor,
-        on_behalf_of=on_behalf,
-        decided_at=now,
-        reasons=reasons,
-        comment=comment.strip(),
-        business_hours=hours,
-    )
-    submission.state = State.OM_REJECTED
-    submission.om_decided_at, submission.om_decided_by, submission.om_business_hours = now, actor, hours
-    submission.save()
-    _set_status(opp, Status.OM_REJECTED, stage=Opportunity.Stage.AWAITING_SIGNATURE)
-    opportunity_event_record(
-        opportunity=opp,
-        actor=actor,
-        on_behalf_of=on_behalf,
-        action="om_rejected",
-        changes={"approval_status": [Status.SUBMITTED, Status.OM_REJECTED], "reasons": reasons},
-        comment=comment.strip(),
-    )
-    labels = dict(requirements.rejection_reasons())
-    _notify_rep(
-        opp, "om_rejected", f"{opp.name} was rejected: {', '.join(labels[r] for r in reasons)}. {comment.strip()}"
-    )
+    _decide(
+        opp=opp, submission=submission, actor=actor, decision_stage=Decision.Stage.ORDER_MANAGEMENT,
+        outcome=Decision.Outcome.REJECTED, now=now or timezone.now(), comment=comment, reasons=reasons,
+        on_behalf=_on_behalf_of(actor, submission),
+    )  # fmt: skip
+    _notify_rep(opp, "om_rejected", f"{opp.name} was rejected: {_reason_labels(reasons)}. {comment.strip()}")
     return opp
 
 
@@ -410,46 +421,20 @@ def approval_reject(*, opportunity_id: int, actor: User, reasons: list[str], com
 
 @transaction.atomic
 def approval_billing_approve(*, opportunity_id: int, actor: User, comment: str = "", now=None) -> Opportunity:
-    """Billing's final review: the deal becomes Closed Won with today's close date."""
+    """Billing's final review: the deal becomes Closed Won with today's close date (in the region's time zone)."""
     _require_billing(actor)
     opp = _lock(opportunity_id)
     _check_transition(opp, Status.CLOSED_WON, "approve for billing")
     submission = _open_submission(opp)
     now = now or timezone.now()
-    hours = _hours(submission.om_decided_at, now, submission.region)
-    Decision.objects.create(
-        submission=submission,
-        stage=Decision.Stage.BILLING,
-        outcome=Decision.Outcome.APPROVED,
-        actor=actor,
-        decided_at=now,
-        comment=comment.strip(),
-        business_hours=hours,
-    )
-    submission.state = State.CLOSED_WON
-    submission.billing_decided_at, submission.billing_decided_by, submission.billing_business_hours = now, actor, hours
-    submission.save()
-    close_date = timezone.localdate(now, timezone=submission.region and _tz(submission.region))
-    _set_status(opp, Status.CLOSED_WON, stage=Opportunity.Stage.CLOSED_WON, close_date=close_date)
-    opportunity_event_record(
-        opportunity=opp,
-        actor=actor,
-        action="closed_won",
-        changes={
-            "approval_status": [Status.OM_APPROVED, Status.CLOSED_WON],
-            "stage": ["7-closing", "closed_won"],
-            "close_date": [None, close_date.isoformat()],
-        },
-        comment=comment.strip(),
-    )
+    close_date = timezone.localdate(now, timezone=ZoneInfo(submission.region.timezone))
+    _decide(
+        opp=opp, submission=submission, actor=actor, decision_stage=Decision.Stage.BILLING,
+        outcome=Decision.Outcome.APPROVED, now=now, comment=comment, opp_stage=Opportunity.Stage.CLOSED_WON,
+        close_date=close_date,
+    )  # fmt: skip
     _notify_rep(opp, "closed_won", f"{opp.name} is Closed Won. Congratulations!")
     return opp
-
-
-def _tz(region):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(region.timezone)
 
 
 @transaction.atomic
@@ -461,36 +446,11 @@ def approval_billing_reject(
     reasons = _validate_reasons(reasons, comment)
     opp = _lock(opportunity_id)
     _check_transition(opp, Status.BILLING_REJECTED, "reject for billing")
-    submission = _open_submission(opp)
-    now = now or timezone.now()
-    hours = _hours(submission.om_decided_at, now, submission.region)
-    Decision.objects.create(
-        submission=submission,
-        stage=Decision.Stage.BILLING,
-        outcome=Decision.Outcome.REJECTED,
-        actor=actor,
-        decided_at=now,
-        reasons=reasons,
-        comment=comment.strip(),
-        business_hours=hours,
-    )
-    submission.state = State.BILLING_REJECTED
-    submission.billing_decided_at, submission.billing_decided_by, submission.billing_business_hours = now, actor, hours
-    submission.save()
-    _set_status(opp, Status.BILLING_REJECTED, stage=Opportunity.Stage.AWAITING_SIGNATURE)
-    opportunity_event_record(
-        opportunity=opp,
-        actor=actor,
-        action="billing_rejected",
-        changes={"approval_status": [Status.OM_APPROVED, Status.BILLING_REJECTED], "reasons": reasons},
-        comment=comment.strip(),
-    )
-    labels = dict(requirements.rejection_reasons())
-    _notify_rep(
-        opp,
-        "billing_rejected",
-        f"Billing rejected {opp.name}: {', '.join(labels[r] for r in reasons)}. {comment.strip()}",
-    )
+    _decide(
+        opp=opp, submission=_open_submission(opp), actor=actor, decision_stage=Decision.Stage.BILLING,
+        outcome=Decision.Outcome.REJECTED, now=now or timezone.now(), comment=comment, reasons=reasons,
+    )  # fmt: skip
+    _notify_rep(opp, "billing_rejected", f"Billing rejected {opp.name}: {_reason_labels(reasons)}. {comment.strip()}")
     return opp
 
 
