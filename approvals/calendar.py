@@ -148,6 +148,17 @@ def business_hours_between(a: datetime, b: datetime, region) -> float:
     return total.total_seconds() / 3600
 
 
+def in_business_hours(moment: datetime, region) -> bool:
+    """Whether `moment` lies inside the region's support hours on a business day (the SLA clock is running)."""
+    _require_aware(moment)
+    cal = calendar_for(region)
+    local = moment.astimezone(cal.tz)
+    if not cal.is_business_day(local.date()):
+        return False
+    opening, closing = cal.window(local.date())
+    return opening <= moment < closing
+
+
 def next_opening(moment: datetime, region) -> datetime:
     """`moment` itself if it is inside business hours, else the start of the next business window."""
     return add_business_hours(moment, 0, region)

@@ -30,6 +30,7 @@ from ordermgmt.filters import OpportunityFilterSet
 from ordermgmt.models import Account, Opportunity, Region, User
 
 from . import requirements, selectors, services
+from .calendar import in_business_hours
 from .filters import QueueFilterSet
 from .forms import (
     ApproveForm,
@@ -424,6 +425,7 @@ def queue_rows(submissions, now) -> list[dict]:
                 "position": position,
                 "sla_state": sla_state(now=now, at_risk_at=submission.sla_at_risk_at, due_at=submission.sla_due_at),
                 "hours_remaining": business_hours_remaining(submission.sla_due_at, now, submission.region),
+                "ticking": in_business_hours(now, submission.region),
                 "period_end": period_end_flag(submission.submitted_at),
                 "priority_reason": selectors.priority_reason(submission, position),
             }

@@ -102,3 +102,20 @@ def test_factories_build_valid_submissions_decisions_and_closures():
     assert decision.submission.opportunity.approval_status == "submitted"
     assert decision.submission.sla_due_at > decision.submission.clock_started_at
     assert RegionClosureFactory().region_id == "AMER"
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        (datetime(2026, 12, 1, 6, 59, tzinfo=PT), False),
+        (datetime(2026, 12, 1, 7, 0, tzinfo=PT), True),
+        (datetime(2026, 12, 1, 16, 59, tzinfo=PT), True),
+        (datetime(2026, 12, 1, 17, 0, tzinfo=PT), False),
+        (datetime(2026, 11, 26, 10, 0, tzinfo=PT), False),  # Thanksgiving
+        (datetime(2026, 12, 5, 10, 0, tzinfo=PT), False),  # Saturday
+    ],
+)
+def test_in_business_hours_drives_the_live_countdown(local, expected):
+    from approvals.calendar import in_business_hours
+
+    assert in_business_hours(local, region("AMER")) is expected
