@@ -226,3 +226,25 @@ def test_forbidden_pages_and_actions_show_the_403_page(browser_as):
     expect(spec.get_by_role("heading", name=re.compile(r"You may not do this \(403\)"))).to_be_visible()
     stranger_opp.refresh_from_db()
     assert stranger_opp.approval_status == Status.OM_APPROVED
+
+
+def test_sla_countdown_runs_down_in_the_browser_while_support_hours_run(browser_as):
+    # given: a waiting submission whose countdown the page rendered as ticking, 2 h ago
+    specialist = SpecialistFactory()
+    submitted(RepFactory(), name="Ticking deal")
+    page = browser_as(specialist)
+    page.goto("/queue/")
+    countdown = page.locator("[data-countdown]").first
+    expect(countdown).to_have_text(re.compile(r"^-?\d+h \d\dm$"))
+    # when: the page pretends the values were rendered 2 hours ago with the clock running, and ticks
+    remaining = page.evaluate(
+        """() => { const el = document.querySelector('[data-countdown]');
+                   el.setAttribute('data-ticking', '1');
+                   el.setAttribute('data-remaining-hours', '1.5');
+                   el.setAttribute('data-rendered-at', String(Date.now() - 2 * 3600000));
+                   document.dispatchEvent(new Event('htmx:afterSwap'));
+                   return el.textContent; }"""
+    )
+    # then: 1.5 h - 2 h = -0.5 h, shown as breached
+    assert remaining == "-0h 30m"
+    expect(page.locator("[data-sla-state]").first).to_have_attribute("data-sla-state", "breached")
