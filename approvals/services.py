@@ -16,7 +16,7 @@ from ordermgmt.models import Opportunity, Region, User
 from ordermgmt.services import notification_send, opportunity_event_record
 
 from . import requirements
-from .calendar import business_hours_between
+from .calendar import business_hours_between, in_business_hours
 from .models import ALLOWED_TRANSITIONS, Decision, Submission
 from .sla import held_until, sla_times
 
@@ -238,6 +238,16 @@ def approval_escalate(*, opportunity_id: int, actor: User, reason: str, to_regio
             from django.core.exceptions import ValidationError
 
             raise ValidationError({"to_region": [f"Unknown region {to_region!r}."]}) from exc
+        if in_business_hours(submission.escalated_at, submission.region):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(
+                {
+                    "to_region": [
+                        f"{submission.region_id}'s team is in support hours now: hand-offs are for after hours."
+                    ]
+                }
+            )
         changes["queue_region"] = [submission.region_id, region.pk]
         submission.original_region_id = submission.original_region_id or submission.region_id
         submission.region = region

@@ -226,7 +226,15 @@ def test_actions_on_a_draft_are_409(as_user, manager, billing, action):
 
 def test_escalate_flags_urgent_and_can_hand_to_another_region(as_user, rep, emea_specialist, submitted):
     assert post(as_user(rep), submitted, "escalate", {"reason": ""}).status_code == 400
-    response = post(as_user(rep), submitted, "escalate", {"reason": "Customer go-live tomorrow", "to_region": "EMEA"})
+    with time_machine.travel(datetime(2026, 12, 1, 12, 0, tzinfo=PT), tick=False):  # AMER is open: no hand-off
+        inside = post(as_user(rep), submitted, "escalate", {"reason": "Go-live", "to_region": "EMEA"})
+    assert inside.status_code == 400
+    assert "after hours" in inside.json()["to_region"][0]
+    assert not Submission.objects.get(opportunity=submitted).escalated
+    with time_machine.travel(datetime(2026, 12, 1, 18, 30, tzinfo=PT), tick=False):  # after AMER's hours
+        response = post(
+            as_user(rep), submitted, "escalate", {"reason": "Customer go-live tomorrow", "to_region": "EMEA"}
+        )
     assert response.status_code == 200
     submission = Submission.objects.get(opportunity=submitted)
     assert (submission.escalated, submission.region_id, submission.original_region_id) == (True, "EMEA", "AMER")
