@@ -1,10 +1,12 @@
 """The HTML views through Django's test client: permissions per role, forms that keep input, PRG messages,
 constant query counts on the queue page."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -295,7 +297,11 @@ def test_escalate_without_reason_re_renders_and_with_reason_escalates(client, re
     login(client, rep)
 
     refused = client.post(f"/opportunities/{opp.pk}/escalate/", {"reason": "", "to_region": ""})
-    accepted = client.post(f"/opportunities/{opp.pk}/escalate/", {"reason": "Customer go-live", "to_region": "EMEA"})
+    # A hand-off to another region is for after the queue region's hours: 18:30 PT on a Tuesday.
+    with time_machine.travel(datetime(2026, 12, 1, 18, 30, tzinfo=ZoneInfo("America/Los_Angeles")), tick=False):
+        accepted = client.post(
+            f"/opportunities/{opp.pk}/escalate/", {"reason": "Customer go-live", "to_region": "EMEA"}
+        )
 
     assert refused.status_code == 400
     assert accepted.status_code == 302
