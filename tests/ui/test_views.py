@@ -299,6 +299,7 @@ def test_escalate_without_reason_re_renders_and_with_reason_escalates(client, re
     refused = client.post(f"/opportunities/{opp.pk}/escalate/", {"reason": "", "to_region": ""})
     # A hand-off to another region is for after the queue region's hours: 18:30 PT on a Tuesday.
     with time_machine.travel(datetime(2026, 12, 1, 18, 30, tzinfo=ZoneInfo("America/Los_Angeles")), tick=False):
+        login(client, rep)  # a fresh session: the real one would have expired by then
         accepted = client.post(
             f"/opportunities/{opp.pk}/escalate/", {"reason": "Customer go-live", "to_region": "EMEA"}
         )
