@@ -199,3 +199,29 @@ def next_queue_item(*, user: User, stage: str = "om", region: str | None = None)
     if stage == "billing" or user.is_manager:
         return queue.first()
     return queue.filter(Q(claimed_by__isnull=True) | Q(claimed_by=user) | Q(claimed_by__backup=user)).first()
+
+
+_REGIONS_TTL_SECONDS = 60
+_regions_cache: dict = {}
+
+
+def region_calendars() -> dict:
+    """Regions (with their closures) by code, for the SLA arithmetic of list pages.
+
+    Cached per process for a minute: calendars change rarely, stored due times are re-evaluated by
+    `services.sla_recompute` (which clears this cache), and at worst another process shows "hours remaining"
+    against a calendar a minute old.
+    """
+    import time
+
+    from ordermgmt.models import Region
+
+    cached = _regions_cache.get("regions")
+    if cached is None or time.monotonic() - cached[0] > _REGIONS_TTL_SECONDS:
+        cached = (time.monotonic(), {r.pk: r for r in Region.objects.prefetch_related("closures")})
+        _regions_cache["regions"] = cached
+    return cached[1]
+
+
+def region_calendars_clear() -> None:
+    _regions_cache.clear()

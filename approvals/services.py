@@ -522,6 +522,9 @@ def sla_recompute(*, region: Region) -> int:
     from .calendar import _region_calendar
 
     _region_calendar.cache_clear()
+    from .selectors import region_calendars_clear
+
+    region_calendars_clear()
     region = Region.objects.prefetch_related("closures").get(pk=region.pk)
     rows = list(Submission.objects.select_for_update().filter(region=region, state=State.SUBMITTED))
     for submission in rows:

@@ -16,7 +16,6 @@ from approvals.pagination import QueueKeysetPagination
 from ordermgmt.api.permissions import IsStaffRole
 from ordermgmt.api.serializers import HistoryEntrySerializer, OpportunitySerializer
 from ordermgmt.api.views import ERRORS
-from ordermgmt.models import Region
 from ordermgmt.selectors import opportunity_get, opportunity_list
 
 from .serializers import (
@@ -155,7 +154,7 @@ class QueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(selectors.queue_rows(self.filter_queryset(self.get_queryset())))
-        regions = {r.pk: r for r in Region.objects.prefetch_related("closures")}
+        regions = selectors.region_calendars()
         now = timezone.now()
         return self.get_paginated_response([queue_row_data(row, regions=regions, now=now) for row in page])
 
