@@ -25,6 +25,14 @@ def _regions(request):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_region_calendars():
+    """Each test sees its own regions and closures, not a previous test's per-process calendar cache."""
+    from approvals.selectors import region_calendars_clear
+
+    region_calendars_clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
