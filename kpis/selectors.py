@@ -24,6 +24,7 @@ closed won, rejections, escalations and license automation, the case owner for f
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -754,9 +755,8 @@ def kpi_summary_cached(scope: Scope) -> dict:
     """`kpi_summary` through the default cache, keyed on the scope and `kpi_fingerprint` (one query on a hit)."""
     from django.core.cache import cache
 
-    key = "kpis:v1:" + "|".join(
-        str(part) for part in (scope.period.key, scope.region, scope.person, scope.team, kpi_fingerprint(scope))
-    )
+    raw = "|".join(str(part) for part in (scope.period.key, scope.region, scope.person, scope.team))
+    key = "kpis:v1:" + hashlib.sha256(f"{raw}|{kpi_fingerprint(scope)}".encode()).hexdigest()
     summary = cache.get(key)
     if summary is None:
         summary = kpi_summary(scope)
