@@ -1,6 +1,8 @@
 """KPI API: the summary as JSON or CSV (managers), and CSAT answers (any signed-in staff member)."""
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +17,14 @@ from ..selectors import kpi_summary_cached
 from ..services import csat_response_create
 
 IsManager = has_role(User.Role.MANAGER)
+SCOPE_PARAMETERS = [
+    OpenApiParameter("period", str, description="YYYY-Qn or YYYY-MM (default: the current quarter)"),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="custom range start, with `to`"),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="custom range end (included), with `from`"),
+    OpenApiParameter("region", str),
+    OpenApiParameter("person", int, description="user id"),
+    OpenApiParameter("team", str, description="case team code (first response)"),
+]
 
 
 class KpiSummaryView(APIView):
@@ -22,6 +32,7 @@ class KpiSummaryView(APIView):
 
     permission_classes = [IsManager]
 
+    @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         scope = scope_from_params(request.query_params, request.user)
         return Response(kpi_summary_cached(scope))
@@ -32,6 +43,10 @@ class KpiExportView(APIView):
 
     permission_classes = [IsManager]
 
+    @extend_schema(
+        parameters=[*SCOPE_PARAMETERS, OpenApiParameter("table", str, description="one table of the dashboard")],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
     def get(self, request):
         scope = scope_from_params(request.query_params, request.user)
         body = summary_csv(kpi_summary_cached(scope), request.query_params.get("table") or None)
@@ -62,6 +77,7 @@ class CsatResponseCreateView(APIView):
 
     permission_classes = [IsStaffRole]
 
+    @extend_schema(request=CsatResponseInputSerializer, responses={201: CsatResponseOutputSerializer})
     def post(self, request):
         payload = CsatResponseInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
