@@ -8,6 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from approvals.api import urls as approvals_api
 from approvals.cases.api import urls as cases_api
+from kpis.api import urls as kpis_api
 from licenses.api import urls as licenses_api
 from ordermgmt.api import views
 from subscriptions.api import urls as subscriptions_api
@@ -32,11 +33,13 @@ approvals_api.register(router)
 subscriptions_api.register(router)
 cases_api.register(router)
 licenses_api.register(router)
+kpis_api.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *approvals_api.urlpatterns,
+    *kpis_api.urlpatterns,
     path("", include(router.urls)),
 ]

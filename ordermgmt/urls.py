@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("subscriptions.urls")),
     path("cases/", include("approvals.cases.urls")),
     path("licenses/", include("licenses.urls")),
+    path("kpis/", include("kpis.urls")),
     path("", include("approvals.urls")),
 ]
 

@@ -30,6 +30,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Per-process memory by default; production can share one cache, e.g. DJANGO_CACHE_URL=redis://host:6379/2.
+CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://")}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,0 +1,85 @@
+"""KPI API: the summary as JSON or CSV (managers), and CSAT answers (any signed-in staff member)."""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ordermgmt.api.permissions import IsStaffRole, has_role
+from ordermgmt.models import User
+
+from ..exports import summary_csv
+from ..forms import scope_from_params
+from ..models import CsatResponse
+from ..selectors import kpi_summary_cached
+from ..services import csat_response_create
+
+IsManager = has_role(User.Role.MANAGER)
+SCOPE_PARAMETERS = [
+    OpenApiParameter("period", str, description="YYYY-Qn or YYYY-MM (default: the current quarter)"),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="custom range start, with `to`"),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="custom range end (included), with `from`"),
+    OpenApiParameter("region", str),
+    OpenApiParameter("person", int, description="user id"),
+    OpenApiParameter("team", str, description="case team code (first response)"),
+]
+
+
+class KpiSummaryView(APIView):
+    """`GET /api/kpis/?period=2026-Q3&region=EMEA` (or `from`/`to`, `person`, `team`): every KPI; null = no data."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        scope = scope_from_params(request.query_params, request.user)
+        return Response(kpi_summary_cached(scope))
+
+
+class KpiExportView(APIView):
+    """`GET /api/kpis/export.csv?...[&table=closed_won_by_member]`: the same numbers as CSV."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(
+        parameters=[*SCOPE_PARAMETERS, OpenApiParameter("table", str, description="one table of the dashboard")],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request):
+        scope = scope_from_params(request.query_params, request.user)
+        body = summary_csv(kpi_summary_cached(scope), request.query_params.get("table") or None)
+        return csv_response(body, f"kpis-{scope.period.key.replace(':', '_')}-{scope.region or 'all'}")
+
+
+def csv_response(body: str, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+class CsatResponseInputSerializer(serializers.Serializer):
+    region = serializers.CharField(max_length=4)
+    quarter = serializers.CharField(max_length=7)
+    rating = serializers.ChoiceField(choices=CsatResponse.Rating.choices)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class CsatResponseOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CsatResponse
+        fields = ["id", "region", "quarter", "rating", "comment", "respondent", "created_at"]
+
+
+class CsatResponseCreateView(APIView):
+    """`POST /api/csat/responses/` `{"region", "quarter", "rating", "comment"}`: once per quarter per region (409)."""
+
+    permission_classes = [IsStaffRole]
+
+    @extend_schema(request=CsatResponseInputSerializer, responses={201: CsatResponseOutputSerializer})
+    def post(self, request):
+        payload = CsatResponseInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        answer = csat_response_create(respondent=request.user, **payload.validated_data)
+        return Response(CsatResponseOutputSerializer(answer).data, status=status.HTTP_201_CREATED)

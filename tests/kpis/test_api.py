@@ -1,0 +1,161 @@
+"""GET /api/kpis/, the CSV export and POST /api/csat/responses/."""
+
+import csv
+import io
+
+import pytest
+
+from kpis.models import CsatResponse
+from tests.factories import ManagerFactory, RepFactory, SpecialistFactory, region
+
+from .conftest import submission
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mgr():
+    return ManagerFactory(username="kpi_mgr")
+
+
+@pytest.fixture
+def q3_data():
+    rep = RepFactory(username="kpi_api_rep", region=region("EMEA"))
+    submission(owner=rep, om_at="2026-07-10 10:00", om_hours="4", billing_at="2026-07-11 10:00")
+    submission(owner=rep, om_at="2026-07-12 10:00", om_hours="20", om_outcome="rejected", om_reasons=["competitors"])
+    CsatResponse.objects.create(region_id="EMEA", quarter="2026-Q3", rating="good")
+    return rep
+
+
+def test_manager_gets_every_kpi_of_a_quarter_and_region(as_user, mgr, q3_data):
+    response = as_user(mgr).get("/api/kpis/?period=2026-Q3&region=EMEA")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["approval_sla_pct"] == 50.0
+    assert body["median_decision_business_hours"] == 12.0
+    assert body["p90_decision_business_hours"] == 18.4
+    assert body["approval_accuracy_pct"] == 100.0
+    assert body["csat_pct"] == 100.0
+    assert body["avg_first_response_business_hours"] is None
+    assert body["rejections_by_reason"][0]["reason"] == "competitors"
+    assert body["closed_won_by_region"] == []
+    assert body["escalations_by_rep"] == []
+    assert body["speed_to_month_close_days"] == 0.0  # July's submissions were all decided in July
+    assert body["health"]["approval_sla_pct"] == "red"
+    assert len(body["trends"]["labels"]) == 8
+
+
+def test_empty_period_answers_null_not_zero(as_user, mgr):
+    body = as_user(mgr).get("/api/kpis/?from=2020-01-01&to=2020-01-31").json()
+
+    assert body["approval_sla_pct"] is None
+    assert body["approval_accuracy_pct"] is None
+    assert body["csat_pct"] is None
+    assert body["period"] == "custom:2020-01-01:2020-01-31"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("period=2026-Q5", "period"),
+        ("period=2026-13", "period"),
+        ("period=Q3", "period"),
+        ("from=2026-01-01", "to"),
+        ("to=2026-01-01", "from"),
+        ("from=2026-02-30&to=2026-03-01", "from"),
+        ("from=2026-03-01&to=2026-02-01", "to"),
+        ("period=2026-Q1&from=2026-01-01&to=2026-02-01", "period"),
+        ("region=MARS", "region"),
+        ("person=abc", "person"),
+        ("team=nobody", "team"),
+    ],
+)
+def test_bad_input_is_400_naming_the_field(as_user, mgr, query, field):
+    response = as_user(mgr).get(f"/api/kpis/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert response.json()["detail"].startswith(f"{field}:")
+
+
+@pytest.mark.parametrize("factory", [RepFactory, SpecialistFactory])
+def test_non_managers_get_403(as_user, factory):
+    assert as_user(factory()).get("/api/kpis/?period=2026-Q3").status_code == 403
+    assert as_user(factory()).get("/api/kpis/export.csv?period=2026-Q3").status_code == 403
+
+
+def test_anonymous_gets_401(api):
+    assert api.get("/api/kpis/").status_code == 401
+
+
+def test_a_new_decision_in_the_period_misses_the_cache(as_user, mgr, q3_data):
+    client = as_user(mgr)
+    assert client.get("/api/kpis/?period=2026-Q3").json()["approval_sla_pct"] == 50.0
+
+    submission(owner=q3_data, om_at="2026-08-01 10:00", om_hours="1")
+
+    assert client.get("/api/kpis/?period=2026-Q3").json()["approval_sla_pct"] == 66.67
+
+
+def test_cached_summary_is_served_in_one_query(as_user, mgr, q3_data, django_assert_num_queries):
+    client = as_user(mgr)
+    client.get("/api/kpis/?period=2026-Q3")
+
+    with django_assert_num_queries(1):  # the fingerprint
+        assert client.get("/api/kpis/?period=2026-Q3").status_code == 200
+
+
+def test_export_csv_long_format_and_one_table(as_user, mgr, q3_data):
+    client = as_user(mgr)
+
+    response = client.get("/api/kpis/export.csv?period=2026-Q3&region=EMEA")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["section", "row", "metric", "value"]
+    assert ["kpi", "", "approval_sla_pct", "50.0"] in rows
+    assert ["kpi", "", "median_decision_business_hours", "12.0"] in rows
+    assert ["kpi", "", "avg_first_response_business_hours", ""] in rows  # no data is empty, not 0
+
+    table = client.get("/api/kpis/export.csv?period=2026-Q3&table=rejections_by_reason")
+    rows = list(csv.reader(io.StringIO(table.content.decode())))
+    assert rows[0] == ["reason", "label", "count", "share_pct"]
+    assert rows[1][0] == "competitors"
+    assert rows[1][2:] == ["1", "100.0"]
+
+    assert client.get("/api/kpis/export.csv?table=nope").status_code == 400
+
+
+def test_rep_answers_the_csat_survey_once_per_quarter(as_user):
+    rep = RepFactory(region=region("APAC"))
+    client = as_user(rep)
+    payload = {"region": "APAC", "quarter": "2026-Q3", "rating": "excellent", "comment": "Fast and clear"}
+
+    first = client.post("/api/csat/responses/", payload, format="json")
+    second = client.post("/api/csat/responses/", payload | {"rating": "poor"}, format="json")
+    other_quarter = client.post("/api/csat/responses/", payload | {"quarter": "2026-Q4"}, format="json")
+
+    assert first.status_code == 201
+    assert first.json()["respondent"] == rep.pk
+    assert second.status_code == 409
+    assert other_quarter.status_code == 201
+    assert list(CsatResponse.objects.filter(respondent=rep).values_list("quarter", "rating")) == [
+        ("2026-Q4", "excellent"),
+        ("2026-Q3", "excellent"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"region": "APAC", "quarter": "2026-Q3", "rating": "superb"},
+        {"region": "APAC", "quarter": "2026-3", "rating": "good"},
+        {"region": "MOON", "quarter": "2026-Q3", "rating": "good"},
+    ],
+)
+def test_invalid_csat_answers_are_400_and_nothing_is_saved(as_user, payload):
+    response = as_user(RepFactory()).post("/api/csat/responses/", payload, format="json")
+
+    assert response.status_code == 400
+    assert not CsatResponse.objects.exists()
