@@ -200,6 +200,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "broker" / "out"),
         "data_folder_out": str(VAR_DIR / "broker" / "out"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
@@ -209,6 +210,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     for folder in (
         CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"],
         CELERY_BROKER_TRANSPORT_OPTIONS["processed_folder"],
+        CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"],
     ):
         Path(folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env.str(

@@ -2,7 +2,6 @@
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from tests.factories import PASSWORD, OpportunityFactory, RepFactory
 from .conftest import member
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "case_page.png"
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -97,8 +95,7 @@ def test_rep_opens_case_deal_desk_answers_rep_sees_it(live_server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     rep_page.set_viewport_size({"width": 1280, "height": 900})
     rep_page.screenshot(path=str(ARTIFACTS / "case_page.png"), full_page=True)
-    DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ARTIFACTS / "case_page.png", DOCS_SCREENSHOT)
+    assert (ARTIFACTS / "case_page.png").stat().st_size > 10_000  # the committed copy in docs/ is refreshed by hand
 
     case.refresh_from_db()
     assert case.owner == desk
