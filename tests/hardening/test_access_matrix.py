@@ -33,6 +33,7 @@ REP_EDIT_PAGE = "302 403 403 403 403 302 403 302 / 404 403 403 403 403 302 403 3
 
 EXPECTED = {
     ("healthz", "get"): "200 200 200 200 200 200 200 200",
+    ("ping", "get"): "200 200 200 200 200 200 200 200",
     ("api:token", "post"): "400 400 400 400 400 400 400 400",
     ("api:schema", "get"): "200 200 200 200 200 200 200 200",
     ("api:docs", "get"): "200 200 200 200 200 200 200 200",
@@ -246,7 +247,7 @@ def _generic_problem(endpoint: Endpoint, role: str, response) -> str | None:
     return None
 
 
-PUBLIC = {"healthz", "api:token", "api:schema", "api:docs", "login", "logout"}
+PUBLIC = {"ping", "healthz", "api:token", "api:schema", "api:docs", "login", "logout"}
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.id for e in ENDPOINTS])
