@@ -54,7 +54,7 @@ check-deploy: install
 
 # Every benchmark, printing ratios measured side by side (see README, "Benchmarks").
 bench: install
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) bench/run_all.py
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) bench/run_all.py $(BENCH_ARGS)
 
 # Copy the pinned npm front-end packages into static/vendor (the copies are committed).
 vendor:

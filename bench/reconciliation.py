@@ -270,6 +270,9 @@ def main() -> int:
                 f"  {rule:30} {len(planted):8,} {len(found):8,} {len(hand):9,} {hand_s:8.3f} {'ok' if same else 'MISMATCH'}"
             )
         print(f"  hand-written SQL total {hand_total:.2f}s; run / hand SQL = {elapsed / hand_total:.2f}x")
+        from common import report  # bench/ is on sys.path when run as a script
+
+        report(f"reconciliation {kind}: run vs hand-written SQL", elapsed, hand_total, "s", 5)
         rerun, rerun_s, _ = timed_run(kind, **kwargs)
         stable = (
             Discrepancy.objects.filter(kind__in=kinds).count() == sum(len(rows(PLANTED[r])) for r in kinds)
@@ -279,6 +282,7 @@ def main() -> int:
         print(f"  re-run {rerun_s:.2f}s, same discrepancies (no duplicates, none closed): {stable}")
     print(f"\nprocess max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print("findings are exactly the planted ones" if ok else "FINDINGS DIFFER FROM THE PLANTED ONES")
+    print(f"RESULT | reconciliation findings equal the planted ones | {ok} | target True | {'ok' if ok else 'MISSED'}")
     return 0 if ok else 1
 
 

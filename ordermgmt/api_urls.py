@@ -22,6 +22,16 @@ class TokenView(ObtainAuthToken):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        finally:
+            # django-axes marks a locked-out attempt on the request it authenticated, here DRF's wrapper, which
+            # its middleware never sees: without this the lockout answered 400 "wrong credentials" forever.
+            if getattr(request, "axes_locked_out", False):
+                request._request.axes_locked_out = True
+                request._request.axes_credentials = getattr(request, "axes_credentials", None)
+
 
 router = DefaultRouter()
 router.register("regions", views.RegionViewSet, basename="region")

@@ -3,12 +3,17 @@
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import ListView
 
 from . import selectors
+
+
+def ping(request):
+    """The framework's floor for the load benchmark: no database, no session, no template. No login."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def healthz(request):

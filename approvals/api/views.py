@@ -56,7 +56,7 @@ class OpportunityActionViewSet(viewsets.GenericViewSet):
         return Response(OpportunitySerializer(fresh, context=self.get_serializer_context()).data)
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True), 404: ERRORS[404]})
-    @action(detail=True, methods=["get"], url_path="changes-since-rejection")
+    @action(detail=True, methods=["get"], url_path="changes-since-rejection", pagination_class=None, filter_backends=[])
     def changes_since_rejection(self, request, pk=None):
         """What the rep changed (fields, quote, documents) after the last rejection, oldest first."""
         try:

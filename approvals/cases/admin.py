@@ -22,14 +22,30 @@ class RequestTypeAdmin(admin.ModelAdmin):
     list_filter = ["team", "is_active"]
 
 
-class CaseCommentInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """The conversation and the audit trail are written by the services only: no adding or editing rows here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CaseCommentInline(ReadOnlyInline):
     model = CaseComment
     extra = 0
     readonly_fields = ["author", "body", "internal", "created_at"]
     can_delete = False
 
 
-class CaseEventInline(admin.TabularInline):
+class CaseEventInline(ReadOnlyInline):
     model = CaseEvent
     extra = 0
     readonly_fields = ["at", "actor", "action", "from_status", "to_status", "data"]

@@ -9,7 +9,20 @@ from approvals.requirements import evaluate
 from ordermgmt.models import Account, Contact, Document, Notification, Opportunity, OpportunityEvent, Quote, Region
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "example": "09:00:00", "description": "Local wall-clock time"}
+)
+class LocalTimeField(serializers.TimeField):
+    """A time of day in the region's own time zone. OpenAPI's `format: time` demands an offset, which it has not."""
+
+
 class RegionSerializer(serializers.ModelSerializer):
+    support_start = LocalTimeField(read_only=True)
+    support_end = LocalTimeField(read_only=True)
+    cutoff = LocalTimeField(
+        read_only=True, help_text="Submissions after this local time start their SLA clock the next business day."
+    )
+
     class Meta:
         model = Region
         fields = [

@@ -82,6 +82,12 @@ class ReconciliationRunInputSerializer(serializers.Serializer):
         r"^\d{4}-(0[1-9]|1[0-2])$", required=False, error_messages={"invalid": "Use YYYY-MM."}
     )
 
+    def validate_month(self, value: str) -> str:
+        # The run checks [first day, first day of the next month): both must be real dates (not 0000-01, 9999-12).
+        if not 1 <= int(value[:4]) <= 9998:
+            raise serializers.ValidationError("Use a month between 0001-01 and 9998-12.")
+        return value
+
 
 class DiscrepancySerializer(serializers.ModelSerializer):
     class Meta:

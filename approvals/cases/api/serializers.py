@@ -18,7 +18,9 @@ class CaseOutputSerializer(serializers.ModelSerializer):
     request_type_name = serializers.CharField(source="request_type.name", read_only=True)
     opportunity_name = serializers.CharField(source="opportunity.name", read_only=True)
     owner_name = serializers.SerializerMethodField()
-    possible_duplicate_number = serializers.CharField(source="possible_duplicate_of.number", default=None)
+    possible_duplicate_number = serializers.CharField(
+        source="possible_duplicate_of.number", default=None, allow_null=True
+    )
     sla = serializers.SerializerMethodField()
 
     class Meta:

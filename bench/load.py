@@ -1,0 +1,345 @@
+"""Load: gunicorn (3 sync workers, DEBUG off) on PostgreSQL with the demo data at 10x, driven over loopback by a
+small stdlib-threads HTTP client, next to the same client against GET /ping (no database: the framework's floor).
+
+    python bench/load.py [--quick] [--seconds 20] [--threads 8]
+
+The mix: reps submit, recall and edit their own opportunities; specialists read their region's queue, claim and
+approve; managers read the queue page and every region's queue (and /api/kpis/ when it exists). Prints req/s,
+p50/p95/p99 and errors per endpoint, and RESULT lines for queue and submit p95 vs the floor (target within 5x) and
+for the error count (target 0). Data: `seed_demo --scale 10` into om_bench_load (--quick: scale 1 into
+om_bench_load_quick), seeded once and reused. Everything listens on 127.0.0.1 only; the server gets a private
+redis-server as its broker, stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+from common import ROOT, report, setup_django
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, path: str = "/ping", timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answers on {HOST}:{port}{path}")
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.samples: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, name: str, ms: float, error: str | None) -> None:
+        with self.lock:
+            self.samples[name].append(ms)
+            if error:
+                self.errors[name].append(error)
+
+
+class Http:
+    """One virtual user: a token or a session cookie, a new connection per request (sync workers close them)."""
+
+    def __init__(self, port: int, recorder: Recorder, token: str | None = None):
+        self.port, self.recorder, self.token, self.cookies = port, recorder, token, {}
+
+    def call(self, name: str, method: str, path: str, body=None, expect=(200,)):
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Token {self.token}"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        data = None
+        if body is not None:
+            data = json.dumps(body) if self.token else urlencode(body)
+            headers["Content-Type"] = "application/json" if self.token else "application/x-www-form-urlencoded"
+            if not self.token:
+                headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
+                headers["Referer"] = f"http://{HOST}:{self.port}/login/"
+        start = time.perf_counter()
+        error = None
+        try:
+            conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
+            conn.request(method, path, body=data, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                for key, morsel in SimpleCookie(header).items():
+                    self.cookies[key] = morsel.value
+            if response.status not in expect:
+                error = f"{method} {path} -> {response.status} {payload[:200]!r}"
+        except OSError as exc:
+            payload, error = b"", f"{method} {path} -> {exc}"
+        if name:
+            self.recorder.add(name, (time.perf_counter() - start) * 1000, error)
+        return payload
+
+    def login(self, username: str, password: str) -> None:
+        page = self.call("", "GET", "/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+        self.call(
+            "", "POST", "/login/", {"username": username, "password": password, "csrfmiddlewaretoken": token}, (302,)
+        )
+
+
+def prepare(scale: float) -> dict:
+    """Seed once; pick per virtual user the objects it works on (disjoint, so no user waits on another's row)."""
+    from django.db.models import Count
+    from rest_framework.authtoken.models import Token
+
+    from approvals.models import Submission
+    from approvals.requirements import evaluate
+    from ordermgmt.models import Opportunity, User
+    from ordermgmt.selectors import opportunity_list
+
+    if not Opportunity.objects.exists():
+        from django.core.management import call_command
+
+        print(f"seeding the demo data at scale {scale} …", flush=True)
+        call_command("seed_demo", "--scale", str(scale))
+    token = lambda user: Token.objects.get_or_create(user=user)[0].key  # noqa: E731
+
+    reps = []
+    for rep in User.objects.with_role("sales_rep").annotate(n=Count("opportunities")).filter(n__gt=2)[:40]:
+        drafts = opportunity_list(user=rep).filter(approval_status="draft", stage="6-awaiting_signature")
+        ready = [o.pk for o in drafts[:30] if all(r.met for r in evaluate(o))]
+        editable = opportunity_list(user=rep).filter(approval_status="draft").exclude(pk__in=ready).first()
+        if ready and editable:
+            reps.append({"token": token(rep), "submit": ready[0], "edit": editable.pk})
+    specialists = []
+    for spec in User.objects.with_role("specialist").order_by("pk"):
+        waiting = list(
+            Submission.objects.filter(region_id=spec.region_id, state="submitted", claimed_by__isnull=True)
+            .order_by("pk")
+            .values_list("opportunity_id", flat=True)[:400]
+        )
+        specialists.append({"token": token(spec), "region": spec.region_id, "decide": waiting})
+    # Two specialists of one region must not decide the same item: deal each region's items out between them.
+    by_region = defaultdict(list)
+    for spec in specialists:
+        by_region[spec["region"]].append(spec)
+    for members in by_region.values():
+        for index, spec in enumerate(members):
+            spec["decide"] = spec["decide"][index :: len(members)]
+    managers = [
+        {"token": token(m), "username": m.username} for m in User.objects.with_role("manager").order_by("pk")[:3]
+    ]
+    return {"reps": reps, "specialists": specialists, "managers": managers}
+
+
+def rep_user(http: Http, rep: dict, stop: threading.Event) -> None:
+    edit = 0
+    while not stop.is_set():
+        http.call("submit", "POST", f"/api/opportunities/{rep['submit']}/submit/", {})
+        http.call("opportunity detail", "GET", f"/api/opportunities/{rep['submit']}/")
+        http.call("recall", "POST", f"/api/opportunities/{rep['submit']}/recall/", {})
+        edit += 1
+        http.call("edit (PATCH)", "PATCH", f"/api/opportunities/{rep['edit']}/", {"competitors": f"Load {edit}"})
+        http.call("my opportunities", "GET", "/api/opportunities/?page_size=50")
+
+
+def specialist_user(http: Http, spec: dict, stop: threading.Event) -> None:
+    todo = list(spec["decide"])
+    while not stop.is_set():
+        http.call("queue (API)", "GET", f"/api/queue/?region={spec['region']}")
+        if todo:
+            pk = todo.pop(0)
+            http.call("claim", "POST", f"/api/opportunities/{pk}/claim/", {})
+            http.call("approve", "POST", f"/api/opportunities/{pk}/approve/", {"comment": "ok"})
+
+
+def manager_user(http: Http, manager: dict, stop: threading.Event, kpis: bool) -> None:
+    while not stop.is_set():
+        http.call("queue page (HTML)", "GET", "/queue/")
+        http.call("queue all regions (API)", "GET", "/api/queue/")
+        if kpis:
+            http.call("kpis (API)", "GET", "/api/kpis/")
+
+
+def ping_user(http: Http, stop: threading.Event) -> None:
+    while not stop.is_set():
+        http.call("GET /ping (floor)", "GET", "/ping")
+
+
+def run_phase(target, users: list, seconds: float) -> float:
+    stop = threading.Event()
+    threads = [threading.Thread(target=target, args=(*u, stop), daemon=True) for u in users]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    return time.perf_counter() - start
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def table(recorder: Recorder, elapsed: float) -> dict[str, dict]:
+    rows = {}
+    print(f"{'endpoint':28} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
+    for name, samples in sorted(recorder.samples.items()):
+        row = {
+            "n": len(samples),
+            "rps": len(samples) / elapsed,
+            "p50": statistics.median(samples),
+            "p95": pct(samples, 95),
+            "p99": pct(samples, 99),
+            "errors": len(recorder.errors[name]),
+        }
+        rows[name] = row
+        print(
+            f"{name:28} {row['n']:>8} {row['rps']:>7.1f} {row['p50']:>7.1f} {row['p95']:>7.1f} {row['p99']:>7.1f}"
+            f" {row['errors']:>6}"
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="scale 1 data, 5 s phases")
+    parser.add_argument("--seconds", type=float, default=None, help="length of each phase (default 20, quick 5)")
+    parser.add_argument("--threads", type=int, default=8, help="concurrent virtual users per phase")
+    args = parser.parse_args()
+    seconds = args.seconds or (5 if args.quick else 20)
+    db_name = "om_bench_load_quick" if args.quick else "om_bench_load"
+    setup_django(db_name)
+    data = prepare(scale=1 if args.quick else 10)
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve("/api/kpis/")
+        kpis = True
+    except Resolver404:
+        kpis = False
+
+    port, redis_port = free_port(), free_port()
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(redis_port), "--bind", HOST, "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ordermgmt.settings.test",  # DEBUG off; plain http on loopback
+        "TEST_CELERY_BROKER_URL": f"redis://{HOST}:{redis_port}/0",
+        "AXES_ENABLED": "false",
+        "DJANGO_CONN_MAX_AGE": "60",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ordermgmt.wsgi",
+            "-w",
+            "3",
+            "-b",
+            f"{HOST}:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for(port)
+        floor = Recorder()
+        elapsed = run_phase(
+            lambda http, stop: ping_user(http, stop), [(Http(port, floor),) for _ in range(args.threads)], seconds
+        )
+        print(f"\nfloor: GET /ping, {args.threads} threads, {elapsed:.0f} s")
+        floor_rows = table(floor, elapsed)
+
+        mix = Recorder()
+        users = []
+        for i in range(args.threads):
+            kind = i % 4  # half reps, a quarter specialists, a quarter managers
+            if kind in (0, 1) and data["reps"]:
+                users.append(
+                    (
+                        rep_user,
+                        Http(port, mix, data["reps"][i % len(data["reps"])]["token"]),
+                        data["reps"][i % len(data["reps"])],
+                    )
+                )
+            elif kind == 2:
+                spec = data["specialists"][i % len(data["specialists"])]
+                users.append((specialist_user, Http(port, mix, spec["token"]), spec))
+            else:
+                manager = data["managers"][i % len(data["managers"])]
+                http = Http(port, mix)
+                http.login(manager["username"], "demo-pass-2026")
+                users.append((lambda h, m, stop: manager_user(h, m, stop, kpis), http, manager))
+        # Reps must not share an opportunity: give each rep thread its own rep.
+        rep_threads = [u for u in users if u[0] is rep_user]
+        for index, user in enumerate(rep_threads):
+            rep = data["reps"][index % len(data["reps"])]
+            user[1].token = rep["token"]
+            users[users.index(user)] = (rep_user, user[1], rep)
+        elapsed = run_phase(lambda fn, http, arg, stop: fn(http, arg, stop), users, seconds)
+        print(
+            f"\nmix: {len(users)} virtual users ({len(rep_threads)} reps), {elapsed:.0f} s, /api/kpis/ {'included' if kpis else 'not present yet'}"
+        )
+        rows = table(mix, elapsed)
+        errors = sum(len(v) for v in mix.errors.values()) + sum(len(v) for v in floor.errors.values())
+        for name, messages in mix.errors.items():
+            for message in messages[:3]:
+                print(f"  error {name}: {message}")
+        total_rps = sum(r["rps"] for r in rows.values())
+        floor_p95 = floor_rows["GET /ping (floor)"]["p95"]
+        print(f"\nmix throughput {total_rps:.0f} req/s; floor {floor_rows['GET /ping (floor)']['rps']:.0f} req/s")
+        for name in sorted(rows):
+            report(
+                f"load p95 {name} vs /ping p95",
+                rows[name]["p95"],
+                floor_p95,
+                "ms",
+                5 if name in ("queue (API)", "submit", "queue page (HTML)") else 20,
+            )
+        print(f"RESULT | load errors (mix + floor) | {errors} | target 0 | {'ok' if errors == 0 else 'MISSED'}")
+        print(
+            f"RESULT | load throughput mix vs /ping | {total_rps:.0f} req/s | floor {floor_rows['GET /ping (floor)']['rps']:.0f} req/s | ratio {floor_rows['GET /ping (floor)']['rps'] / max(total_rps, 1):.1f}x slower | info"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        redis.terminate()
+        redis.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    random.seed(2026)
+    main()
