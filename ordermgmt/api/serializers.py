@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from approvals.requirements import evaluate
 from ordermgmt.models import Account, Contact, Document, Notification, Opportunity, OpportunityEvent, Quote, Region
+from ordermgmt.services import QUOTE_FIELDS
 
 
 @extend_schema_field(
@@ -52,18 +53,7 @@ class ContactSerializer(serializers.ModelSerializer):
 class QuoteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Quote
-        fields = [
-            "number",
-            "sold_to_contact",
-            "bill_to_contact",
-            "amount",
-            "start_date",
-            "term_months",
-            "payment_terms",
-            "po_number",
-            "po_amount",
-            "approved",
-        ]
+        fields = list(QUOTE_FIELDS)
         # Uniqueness of the number is checked by the service against the quote being edited.
         extra_kwargs = {"number": {"validators": []}}
 
