@@ -146,44 +146,36 @@ def _people(rows, id_key: str) -> list[dict]:
 # --- record sets (the drill-downs list exactly these) ---------------------------------------------------------------
 
 
+def _scoped(qs: QuerySet, scope: Scope, *, region: str = "", person: str = "", team: str = "") -> QuerySet:
+    """Narrow `qs` to the scope's region, person and team through the given lookups ("" where one does not apply)."""
+    for lookup, value in ((region, scope.region), (person, scope.person), (team, scope.team)):
+        if lookup and value:
+            qs = qs.filter(**{lookup: value})
+    return qs
+
+
 def sla_submissions(scope: Scope) -> QuerySet[Submission]:
     """Submissions Order Management decided in the period (by `om_decided_at`), in the scope."""
     qs = Submission.objects.filter(_in_period("om_decided_at", scope.period), om_business_hours__isnull=False)
-    if scope.region:
-        qs = qs.filter(region_id=scope.region)
-    if scope.person:
-        qs = qs.filter(om_decided_by_id=scope.person)
-    return qs
+    return _scoped(qs, scope, region="region_id", person="om_decided_by_id")
 
 
 def billing_decisions(scope: Scope) -> QuerySet[Decision]:
     """Billing decisions made in the period (by `decided_at`) on submissions of the region / OM decider."""
     qs = Decision.objects.filter(_in_period("decided_at", scope.period), stage=Decision.Stage.BILLING)
-    if scope.region:
-        qs = qs.filter(submission__region_id=scope.region)
-    if scope.person:
-        qs = qs.filter(submission__om_decided_by_id=scope.person)
-    return qs
+    return _scoped(qs, scope, region="submission__region_id", person="submission__om_decided_by_id")
 
 
 def csat_responses(scope: Scope) -> QuerySet[CsatResponse]:
     """Survey answers for every quarter the period touches, in the region."""
     qs = CsatResponse.objects.filter(quarter__in=scope.period.quarters())
-    if scope.region:
-        qs = qs.filter(region_id=scope.region)
-    return qs
+    return _scoped(qs, scope, region="region_id")
 
 
 def first_response_cases(scope: Scope) -> QuerySet[Case]:
     """Cases first answered in the period (by `first_response_at`), of the region, team and owner."""
     qs = Case.objects.filter(_in_period("first_response_at", scope.period), first_response_business_hours__isnull=False)
-    if scope.region:
-        qs = qs.filter(region_id=scope.region)
-    if scope.team:
-        qs = qs.filter(team__code=scope.team)
-    if scope.person:
-        qs = qs.filter(owner_id=scope.person)
-    return qs
+    return _scoped(qs, scope, region="region_id", team="team__code", person="owner_id")
 
 
 def closed_won_opportunities(scope: Scope) -> QuerySet[Opportunity]:
@@ -191,11 +183,7 @@ def closed_won_opportunities(scope: Scope) -> QuerySet[Opportunity]:
     qs = Opportunity.objects.filter(
         stage=Opportunity.Stage.CLOSED_WON, close_date__gte=scope.period.first, close_date__lte=scope.period.last
     )
-    if scope.region:
-        qs = qs.filter(region_id=scope.region)
-    if scope.person:
-        qs = qs.filter(owner_id=scope.person)
-    return qs
+    return _scoped(qs, scope, region="region_id", person="owner_id")
 
 
 def rejected_decisions(scope: Scope) -> QuerySet[Decision]:
@@ -205,21 +193,13 @@ def rejected_decisions(scope: Scope) -> QuerySet[Decision]:
 
 
 def _decision_scope(qs: QuerySet[Decision], scope: Scope) -> QuerySet[Decision]:
-    if scope.region:
-        qs = qs.filter(submission__region_id=scope.region)
-    if scope.person:
-        qs = qs.filter(submission__opportunity__owner_id=scope.person)
-    return qs
+    return _scoped(qs, scope, region="submission__region_id", person="submission__opportunity__owner_id")
 
 
 def escalated_submissions(scope: Scope) -> QuerySet[Submission]:
     """Submissions escalated in the period (by `escalated_at`); region of the opportunity, rep owner."""
     qs = Submission.objects.filter(_in_period("escalated_at", scope.period), escalated=True)
-    if scope.region:
-        qs = qs.filter(opportunity__region_id=scope.region)
-    if scope.person:
-        qs = qs.filter(opportunity__owner_id=scope.person)
-    return qs
+    return _scoped(qs, scope, region="opportunity__region_id", person="opportunity__owner_id")
 
 
 def month_submissions(scope: Scope) -> QuerySet[Submission]:
@@ -227,9 +207,7 @@ def month_submissions(scope: Scope) -> QuerySet[Submission]:
     qs = Submission.objects.filter(_in_period("submitted_at", scope.period)).exclude(
         state=Submission.State.RECALLED, om_decided_at__isnull=True
     )
-    if scope.region:
-        qs = qs.filter(region_id=scope.region)
-    return qs
+    return _scoped(qs, scope, region="region_id")
 
 
 def license_eligible_opportunities(scope: Scope) -> QuerySet[Opportunity]:
@@ -245,9 +223,7 @@ def license_eligible_opportunities(scope: Scope) -> QuerySet[Opportunity]:
 def license_tickets(scope: Scope) -> QuerySet[LicenseTicket]:
     """License tickets opened in the period (by `created_at`), of the region."""
     qs = LicenseTicket.objects.filter(_in_period("created_at", scope.period))
-    if scope.region:
-        qs = qs.filter(region_id=scope.region)
-    return qs
+    return _scoped(qs, scope, region="region_id")
 
 
 def open_discrepancies(scope: Scope) -> QuerySet[Discrepancy]:
@@ -258,9 +234,7 @@ def open_discrepancies(scope: Scope) -> QuerySet[Discrepancy]:
             "opportunity__region_id", "subscription__account__region_id", "invoice__account__region_id"
         ),
     )
-    if scope.region:
-        qs = qs.filter(region_code=scope.region)
-    return qs
+    return _scoped(qs, scope, region="region_code")
 
 
 # --- the KPIs ---------------------------------------------------------------------------------------------------------
