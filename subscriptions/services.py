@@ -92,9 +92,18 @@ def run_summary(run: ReconciliationRun) -> dict[str, Any]:
     return {"id": run.pk, "kind": run.kind, "status": run.status, "progress": run.progress}
 
 
+SQLITE_MESSAGE = (
+    "Reconciliation runs need PostgreSQL: its rules are set-based PostgreSQL SQL, which the SQLite development "
+    "default cannot run. Set DATABASE_URL to a PostgreSQL database."
+)
+
+
 @contextlib.contextmanager
 def _run_lock(run_id: int):
     """A session-level advisory lock held while a worker executes the run; it dies with the worker's connection."""
+    if connection.vendor != "postgresql":  # the SQLite development default: one worker, nothing to lock
+        yield True
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_LOCK_NAMESPACE, run_id])
         acquired = cursor.fetchone()[0]
@@ -188,6 +197,10 @@ def reconciliation_run_execute(*, run_id: int) -> ReconciliationRun | None:
             return run
         if run.attempts > MAX_RUN_ATTEMPTS:
             _run_fail(run_id=run_id, error=f"Gave up after {MAX_RUN_ATTEMPTS} attempts.")
+            run.refresh_from_db()
+            return run
+        if connection.vendor != "postgresql":
+            _run_fail(run_id=run_id, error=SQLITE_MESSAGE)
             run.refresh_from_db()
             return run
         try:

@@ -28,6 +28,15 @@ spec = Client()
 assert spec.post("/login/", {"username": "specialist_amer", "password": "demo-pass-2026"}).status_code == 302
 assert spec.get("/queue/").status_code == 200
 assert len(spec.get("/api/queue/?page_size=200").json()["results"]) > 0  # the demo queue is not empty
+# The scheduled jobs on SQLite: the license review runs; reconciliation fails cleanly, saying it needs PostgreSQL.
+from licenses.services import license_review_run
+license_review_run(region="AMER")
+from ordermgmt.models import User
+from subscriptions.models import ReconciliationRun
+from subscriptions.services import reconciliation_run_create, reconciliation_run_execute
+run = reconciliation_run_create(kind="renewals", actor=User.objects.get(username="manager"), enqueue=False)
+run = reconciliation_run_execute(run_id=run.pk)
+assert run.status == "failed" and "PostgreSQL" in run.error, (run.status, run.error)
 print("EMBEDDED OK")
 """
 
