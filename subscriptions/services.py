@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
@@ -209,8 +210,35 @@ def reconciliation_run_execute(*, run_id: int) -> ReconciliationRun | None:
             logger.exception("reconciliation run %s failed", run_id)
             _run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
             raise
+        _auto_apply(run)
         run.refresh_from_db()
         return run
+
+
+def _auto_apply(run: ReconciliationRun) -> int:
+    """Apply the unambiguous fixes a run found (kinds in settings.RECONCILIATION_AUTO_APPLY_KINDS), each in its own
+    transaction as the system (no actor); one the records refuse (changed since, locked in approval) stays open for a
+    specialist. Returns how many were applied and adds the count to the run's counts."""
+    kinds = list(getattr(settings, "RECONCILIATION_AUTO_APPLY_KINDS", ()))
+    if not kinds:
+        return 0
+    ids = Discrepancy.objects.filter(run=run, kind__in=kinds, status=Discrepancy.Status.OPEN).values_list(
+        "pk", flat=True
+    )
+    applied = 0
+    for discrepancy_id in list(ids):
+        try:
+            with transaction.atomic():
+                discrepancy_apply(
+                    discrepancy_ids=[discrepancy_id], actor=None, reason="Applied automatically: unambiguous."
+                )
+            applied += 1
+        except (Conflict, InvalidTransition, ValidationError):
+            continue  # left open: a specialist decides
+    if applied:
+        run.refresh_from_db()
+        ReconciliationRun.objects.filter(pk=run.pk).update(counts={**run.counts, "auto_applied": applied})
+    return applied
 
 
 def _run_rules(run: ReconciliationRun) -> None:
@@ -378,7 +406,7 @@ def _lock_discrepancies(ids: list[int]) -> list[Discrepancy]:
 
 
 @transaction.atomic
-def discrepancy_apply(*, discrepancy_ids: list[int], actor: User, reason: str = "") -> list[Discrepancy]:
+def discrepancy_apply(*, discrepancy_ids: list[int], actor: User | None, reason: str = "") -> list[Discrepancy]:
     """Apply the proposed fixes of the given discrepancies, all or none (one transaction, rows locked in pk order).
 
     Already-fixed ones are a no-op. Each fix is audited on the opportunity and as a discrepancy event, and what it

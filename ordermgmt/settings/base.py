@@ -276,6 +276,12 @@ LOGGING = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Reconciliation fixes applied by the run itself (unambiguous: one field set to the subscription's value);
+# every other finding waits for a specialist. Empty to review everything by hand.
+RECONCILIATION_AUTO_APPLY_KINDS = env.list(
+    "RECONCILIATION_AUTO_APPLY_KINDS", default=["arr_basis_mismatch", "start_date_mismatch"]
+)
+
 # The SLA every submission is held to, in business hours of its region.
 APPROVAL_SLA_BUSINESS_HOURS = 12
 

@@ -26,3 +26,5 @@ STORAGES = {
 }
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 ALLOWED_HOSTS = ["*"]
+# Tests look at what a run finds; the one test of automatic fixes turns them on itself.
+RECONCILIATION_AUTO_APPLY_KINDS = env.list("RECONCILIATION_AUTO_APPLY_KINDS", default=[])

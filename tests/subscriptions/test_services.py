@@ -366,3 +366,21 @@ def test_net_arr_fix_takes_the_invoice_value():
     apply("net_arr_mismatch", ManagerFactory())
 
     assert Opportunity.objects.get(pk=invoice.opportunity_id).net_arr == Decimal("10000.00")
+
+
+def test_unambiguous_fixes_are_applied_by_the_run_and_the_rest_wait_for_a_specialist(renewal_world, settings):
+    # given: ARR basis and start date mismatches are configured as unambiguous
+    settings.RECONCILIATION_AUTO_APPLY_KINDS = ["arr_basis_mismatch", "start_date_mismatch"]
+
+    # when
+    result = run()
+
+    # then: those two were fixed by the system (no actor) and audited; the other kinds are still open
+    fixed = Discrepancy.objects.filter(status=Discrepancy.Status.FIXED)
+    assert {d.kind for d in fixed} == {"arr_basis_mismatch", "start_date_mismatch"}
+    assert all(d.resolved_by is None for d in fixed)
+    assert result.counts["auto_applied"] == 2
+    renewal_world["arr_opp"].refresh_from_db()
+    assert renewal_world["arr_opp"].arr_basis == Decimal("50000.00")
+    assert {kind for kind, *_ in findings()} == {"missing_renewal", "orphan_renewal", "duplicate_renewal"}
+    assert renewal_world["arr_opp"].events.filter(action="reconciliation_fixed", actor=None).exists()
