@@ -151,12 +151,6 @@ class OpportunitySerializer(serializers.ModelSerializer):
                     )
         return attrs
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        quote = instance.primary_quote
-        data["primary_quote"] = QuoteSerializer(quote).data if quote is not None else None
-        return data
-
 
 class DocumentSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
