@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -94,8 +95,6 @@ def _validate_reasons(reasons: list[str], comment: str) -> list[str]:
     if not comment.strip():
         errors["comment"] = ["Tell the rep what to fix."]
     if errors:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(errors)
     return list(dict.fromkeys(reasons))
 
@@ -221,8 +220,6 @@ def approval_escalate(*, opportunity_id: int, actor: User, reason: str, to_regio
             "Only a submission waiting in the queue can be escalated.", from_status=opp.approval_status
         )
     if not reason.strip():
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"reason": ["Say why this is urgent (customer impacting or business critical)."]})
     submission = _open_submission(opp)
     if submission.escalated and (not to_region or to_region == submission.region_id):
@@ -235,12 +232,8 @@ def approval_escalate(*, opportunity_id: int, actor: User, reason: str, to_regio
         try:
             region = Region.objects.get(pk=to_region)
         except Region.DoesNotExist as exc:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"to_region": [f"Unknown region {to_region!r}."]}) from exc
         if in_business_hours(submission.escalated_at, submission.region):
-            from django.core.exceptions import ValidationError
-
             raise ValidationError(
                 {
                     "to_region": [
@@ -298,8 +291,6 @@ def approval_assign(*, opportunity_id: int, actor: User, assignee: User) -> Oppo
     opp = _lock(opportunity_id)
     submission = _submitted(opp, "assign")
     if not (assignee.is_specialist or assignee.is_manager) or not assignee.is_active:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"user": ["Assign to an active Order Management specialist or manager."]})
     before = submission.claimed_by.username if submission.claimed_by else None
     submission.claimed_by = assignee
@@ -473,8 +464,6 @@ def specialist_set_coverage(*, actor: User, specialist: User, regions: list[str]
     if not actor.is_manager:
         raise PermissionDeniedError("Only managers set coverage.")
     if not specialist.is_specialist:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"specialist": ["Coverage applies to Order Management specialists."]})
     specialist.covered_regions.set(Region.objects.filter(pk__in=regions).exclude(pk=specialist.region_id))
     return specialist
@@ -486,8 +475,6 @@ def specialist_set_out_of_office(*, actor: User, specialist: User, start, end, b
     recorded as done on the specialist's behalf. Returns how many items moved."""
     if not actor.is_manager:
         raise PermissionDeniedError("Only managers set out-of-office delegation.")
-    from django.core.exceptions import ValidationError
-
     if backup is not None and (backup.pk == specialist.pk or not (backup.is_specialist or backup.is_manager)):
         raise ValidationError({"backup": ["Choose another specialist or a manager as backup."]})
     if start and end and end <= start:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import timedelta
 from decimal import Decimal
@@ -346,6 +345,18 @@ def _safe_name(name: str) -> str:
     return base[:200]
 
 
+def upload_check(upload: UploadedFile) -> tuple[str, str]:
+    """Size limit, emptiness and sniffed content type of an upload (documents, case attachments).
+
+    Returns (safe display name, content type); raises ValidationError naming the `file` field.
+    """
+    if upload.size > settings.DOCUMENT_MAX_BYTES:
+        raise ValidationError({"file": [f"The file is larger than {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."]})
+    if upload.size == 0:
+        raise ValidationError({"file": ["The file is empty."]})
+    return _safe_name(upload.name), _sniff(upload)
+
+
 @transaction.atomic
 def document_create(*, opportunity_id: int, actor: User, kind: str, upload: UploadedFile) -> Document:
     """Attach an uploaded file to an opportunity after checking its size and sniffed type."""
@@ -356,19 +367,11 @@ def document_create(*, opportunity_id: int, actor: User, kind: str, upload: Uplo
         raise Conflict("This opportunity is locked in approval: recall it before adding documents.")
     if kind not in Document.Kind.values:
         raise ValidationError({"kind": [f"Unknown document kind {kind!r}."]})
-    if upload.size > settings.DOCUMENT_MAX_BYTES:
-        raise ValidationError({"file": [f"The file is larger than {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."]})
-    if upload.size == 0:
-        raise ValidationError({"file": ["The file is empty."]})
-    content_type = _sniff(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    original_name, content_type = upload_check(upload)
     document = Document(
         opportunity=opp,
         kind=kind,
-        original_name=_safe_name(upload.name),
+        original_name=original_name,
         content_type=content_type,
         size=upload.size,
         uploaded_by=actor,

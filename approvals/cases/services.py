@@ -448,18 +448,12 @@ def case_comment_add(*, case_id: int, actor: User, body: str, internal: bool = F
 
 def _attach(case: Case, actor: User, upload: UploadedFile) -> CaseAttachment:
     # The same size and type checks as opportunity documents (ordermgmt owns the sniffing rules).
-    from django.conf import settings
+    from ordermgmt.services import upload_check
 
-    from ordermgmt.services import _safe_name, _sniff
-
-    if upload.size > settings.DOCUMENT_MAX_BYTES:
-        raise ValidationError({"file": [f"The file is larger than {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."]})
-    if upload.size == 0:
-        raise ValidationError({"file": ["The file is empty."]})
-    content_type = _sniff(upload)
+    original_name, content_type = upload_check(upload)
     attachment = CaseAttachment(
         case=case,
-        original_name=_safe_name(upload.name),
+        original_name=original_name,
         content_type=content_type,
         size=upload.size,
         uploaded_by=actor,
