@@ -129,6 +129,16 @@ class Submission(models.Model):
                 condition=Q(state="submitted"),
                 name="submission_om_queue_idx",
             ),
+            # The same order across every region (a manager's queue): a top-N walk instead of a sort of all items.
+            models.Index(
+                models.F("escalated").desc(),
+                "start_date",
+                models.F("net_arr").desc(),
+                "submitted_at",
+                "id",
+                condition=Q(state="submitted"),
+                name="submission_om_all_queue_idx",
+            ),
             models.Index(
                 models.F("escalated").desc(),
                 "start_date",

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ordermgmt.exceptions import ApplicationError, Conflict, InvalidTransition, PermissionDeniedError
 from ordermgmt.models import Opportunity, Region, User
+from ordermgmt.selectors import opportunity_prefetches
 from ordermgmt.services import notification_send, opportunity_event_record
 
 from . import requirements
@@ -29,10 +30,13 @@ State = Submission.State
 
 
 def _lock(opportunity_id: int) -> Opportunity:
+    """The opportunity row locked for this transaction, with what the requirements engine and the API's answer read
+    (primary quote and contacts, documents: two unlocked reads after the lock is held)."""
     try:
         return (
             Opportunity.objects.select_for_update(no_key=True, of=("self",))
             .select_related("account", "owner", "region")
+            .prefetch_related(*opportunity_prefetches())
             .get(pk=opportunity_id)
         )
     except Opportunity.DoesNotExist as exc:

@@ -27,6 +27,13 @@ def _primary_quote_prefetch() -> Prefetch:
     )
 
 
+def opportunity_prefetches() -> list[Prefetch]:
+    """What the serializer and the requirements engine read besides the row: the primary quote with its contacts,
+    and the documents. Shared by the list and by the workflow's locked read, so an action answers without re-reading.
+    """
+    return [_primary_quote_prefetch(), Prefetch("documents", queryset=Document.objects.order_by("pk"))]
+
+
 def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
     """Every opportunity `user` may see, loaded with what the list, the detail and the requirements engine read.
 
@@ -35,7 +42,7 @@ def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
     return (
         Opportunity.objects.visible_to(user)
         .select_related("account", "owner", "region")
-        .prefetch_related(_primary_quote_prefetch(), Prefetch("documents", queryset=Document.objects.order_by("pk")))
+        .prefetch_related(*opportunity_prefetches())
         .order_by("-created_at", "-pk")
     )
 

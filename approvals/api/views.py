@@ -16,7 +16,8 @@ from approvals.pagination import QueueKeysetPagination
 from ordermgmt.api.permissions import IsStaffRole
 from ordermgmt.api.serializers import HistoryEntrySerializer, OpportunitySerializer
 from ordermgmt.api.views import ERRORS
-from ordermgmt.selectors import opportunity_get, opportunity_list
+from ordermgmt.models import Opportunity
+from ordermgmt.selectors import opportunity_list
 
 from .serializers import (
     AssignInputSerializer,
@@ -41,19 +42,26 @@ class OpportunityActionViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return opportunity_list(user=self.request.user)
 
-    def _run(self, service, input_serializer=None, **extra):
+    def _visible_pk(self) -> int:
+        """404 unless this user may see the opportunity (one indexed read: the service loads the row itself)."""
         try:
-            opp = self.get_object()  # 404 unless visible to this user
+            pk = int(self.kwargs["pk"])
         except (ValueError, TypeError) as exc:
             raise Http404 from exc
+        if not Opportunity.objects.visible_to(self.request.user).filter(pk=pk).exists():
+            raise Http404
+        return pk
+
+    def _run(self, service, input_serializer=None, **extra):
+        pk = self._visible_pk()
         data = {}
         if input_serializer is not None:
             payload = input_serializer(data=self.request.data)
             payload.is_valid(raise_exception=True)
             data = payload.validated_data
-        service(opportunity_id=opp.pk, actor=self.request.user, **data, **extra)
-        fresh = opportunity_get(user=self.request.user, pk=opp.pk)
-        return Response(OpportunitySerializer(fresh, context=self.get_serializer_context()).data)
+        # The service answers the row it locked and changed, loaded with everything the serializer reads.
+        opp = service(opportunity_id=pk, actor=self.request.user, **data, **extra)
+        return Response(OpportunitySerializer(opp, context=self.get_serializer_context()).data)
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True), 404: ERRORS[404]})
     @action(detail=True, methods=["get"], url_path="changes-since-rejection", pagination_class=None, filter_backends=[])
