@@ -10,7 +10,7 @@ approved; those are Closed Won). Prints:
 
 - GET /api/kpis/?period=2026-Q3 with the cache cleared before every call (every KPI, tables and 8-quarter trends
   computed), next to the same SQL statements run raw through a cursor: the ORM + DRF overhead (target: within 2x);
-- the same request served from the cache (one fingerprint query);
+- the same request served from the cache (no query);
 - the SLA KPI (count, share, median and p90) through `approval_sla` next to hand-written SQL.
 """
 

@@ -57,6 +57,7 @@ def summary_csv(summary: dict, table: str | None = None) -> str:
     writer.writerow(["section", "row", "metric", "value"])
     writer.writerow(["period", "", "period", summary["period"]])
     writer.writerow(["period", "", "region", _cell(summary["region"])])
+    writer.writerow(["period", "", "computed_at", summary["computed_at"]])
     for key in SCALARS:
         writer.writerow(["kpi", "", key, _cell(summary[key])])
     for name in TABLES:

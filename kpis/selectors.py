@@ -698,42 +698,37 @@ def regions() -> list[str]:
 
 # --- cache ---------------------------------------------------------------------------------------------------------
 
-CACHE_TTL_SECONDS = 300
-
-
-def kpi_fingerprint(scope: Scope) -> str:
-    """What the cached summary depends on, read in one cheap query: the count and latest `decided_at` of the
-    period's decisions (served by the decision_kpi_idx index), plus the newest CSAT answer and case response.
-
-    A decision landing in the period changes it, so the next read misses the cache by itself: no signal, no
-    explicit invalidation. Changes no decision accompanies (an escalation, a license ticket, a discrepancy)
-    show within CACHE_TTL_SECONDS.
-    """
-    decision, csat_table, case = Decision._meta.db_table, CsatResponse._meta.db_table, Case._meta.db_table
-    sql = (
-        f"SELECT (SELECT count(*) FROM {decision} WHERE stage IN ('om', 'billing') "
-        "AND outcome IN ('approved', 'rejected') AND decided_at >= %s AND decided_at < %s), "
-        f"(SELECT max(decided_at) FROM {decision} WHERE stage IN ('om', 'billing') "
-        "AND outcome IN ('approved', 'rejected') AND decided_at >= %s AND decided_at < %s), "
-        f"(SELECT max(id) FROM {csat_table}), (SELECT count(*) FROM {csat_table}), "
-        f"(SELECT max(first_response_at) FROM {case} WHERE first_response_at >= %s AND first_response_at < %s)"
-    )
-    start, end = scope.period.start, scope.period.end
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [start, end, start, end, start, end])
-        row = cursor.fetchone()
-    return ":".join(str(v) for v in row)
+REFRESH_SHARE = 0.75  # from this share of the max age on, one caller recomputes while the others keep the copy
+LOCK_SECONDS = 30  # a recompute that dies without releasing the lock blocks the others' refresh for this long
 
 
 def kpi_summary_cached(scope: Scope) -> dict:
-    """`kpi_summary` through the default cache, keyed on the scope and `kpi_fingerprint` (one query on a hit)."""
+    """`kpi_summary` with trends, at most `settings.KPI_MAX_AGE_SECONDS` old, keyed on the scope only.
+
+    A hit costs no query. The payload says how old it is: `computed_at` (UTC, ISO 8601) and `max_age_seconds`.
+    Writes do not invalidate it: under a steady stream of decisions that would mean recomputing on nearly every
+    read. From REFRESH_SHARE of the max age on, the one caller that takes a lock (`cache.add`) recomputes and the
+    others get the copy they have; past the max age nobody gets it. A cold scope is computed by whoever asks.
+    """
     from django.core.cache import cache
 
+    max_age = settings.KPI_MAX_AGE_SECONDS
     raw = "|".join(str(part) for part in (scope.period.key, scope.region, scope.person, scope.team))
-    key = "kpis:v1:" + hashlib.sha256(f"{raw}|{kpi_fingerprint(scope)}".encode()).hexdigest()
+    key = "kpis:v2:" + hashlib.sha256(raw.encode()).hexdigest()
+    now = datetime.now(UTC)
     summary = cache.get(key)
-    if summary is None:
+    age = (now - datetime.fromisoformat(summary["computed_at"])).total_seconds() if summary else None
+    if age is not None and age < max_age * REFRESH_SHARE:
+        return summary
+    if age is not None and age < max_age and not cache.add(f"{key}:lock", 1, LOCK_SECONDS):
+        return summary  # another process is recomputing this scope
+    try:
         summary = kpi_summary(scope)
         summary["trends"] = trends(scope)
-        cache.set(key, summary, CACHE_TTL_SECONDS)
+        summary["computed_at"] = now.isoformat()
+        summary["max_age_seconds"] = max_age
+        cache.set(key, summary, max_age)
+    finally:
+        if age is not None and age < max_age:
+            cache.delete(f"{key}:lock")
     return summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -197,6 +198,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         context = self.get_context_data(
             scope=scope,
             summary=summary,
+            computed_at=datetime.fromisoformat(summary["computed_at"]),
             tiles=[
                 t | {"href": drill_url(t["key"], scope), "health_text": HEALTH_TEXT.get(t["health"], "")}
                 for t in tiles(summary, scope)

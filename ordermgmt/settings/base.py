@@ -285,6 +285,10 @@ RECONCILIATION_AUTO_APPLY_KINDS = env.list(
 # The SLA every submission is held to, in business hours of its region.
 APPROVAL_SLA_BUSINESS_HOURS = 12
 
+# How old the KPI figures (dashboard, /api/kpis/, CSV) may be: they are cached per scope for this long and carry
+# their `computed_at`. Drill-downs are always read live.
+KPI_MAX_AGE_SECONDS = env.int("KPI_MAX_AGE_SECONDS", default=60)
+
 # Audit trail (django-pghistory): database triggers record every insert and update, bulk ones included,
 # with the request's user as context; the event tables are append-only (a trigger refuses UPDATE/DELETE).
 PGHISTORY_APPEND_ONLY = True

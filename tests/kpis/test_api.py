@@ -2,13 +2,16 @@
 
 import csv
 import io
+from datetime import datetime
+from unittest import mock
 
 import pytest
+import time_machine
 
 from kpis.models import CsatResponse
 from tests.factories import ManagerFactory, RepFactory, SpecialistFactory, region
 
-from .conftest import submission
+from .conftest import at, submission
 
 pytestmark = pytest.mark.django_db
 
@@ -89,20 +92,55 @@ def test_anonymous_gets_401(api):
     assert api.get("/api/kpis/").status_code == 401
 
 
-def test_a_new_decision_in_the_period_misses_the_cache(as_user, mgr, q3_data):
+def test_figures_are_at_most_a_minute_old_and_say_when_they_were_computed(as_user, mgr, q3_data):
+    # given figures computed at noon
     client = as_user(mgr)
-    assert client.get("/api/kpis/?period=2026-Q3").json()["approval_sla_pct"] == 50.0
+    with time_machine.travel(at("2026-08-15 12:00"), tick=False):
+        first = client.get("/api/kpis/?period=2026-Q3").json()
+    assert (first["approval_sla_pct"], first["computed_at"]) == (50.0, "2026-08-15T12:00:00+00:00")
+    assert first["max_age_seconds"] == 60
 
+    # when a decision lands in the period
     submission(owner=q3_data, om_at="2026-08-01 10:00", om_hours="1")
 
-    assert client.get("/api/kpis/?period=2026-Q3").json()["approval_sla_pct"] == 66.67
+    # then the cached figures are served, with their age, until they are due for a refresh...
+    with time_machine.travel(at("2026-08-15 12:00:44"), tick=False):
+        cached = client.get("/api/kpis/?period=2026-Q3").json()
+    assert (cached["approval_sla_pct"], cached["computed_at"]) == (50.0, "2026-08-15T12:00:00+00:00")
+    # ...and never once they are a minute old
+    with time_machine.travel(at("2026-08-15 12:01"), tick=False):
+        fresh = client.get("/api/kpis/?period=2026-Q3").json()
+    assert (fresh["approval_sla_pct"], fresh["computed_at"]) == (66.67, "2026-08-15T12:01:00+00:00")
 
 
-def test_cached_summary_is_served_in_one_query(as_user, mgr, q3_data, django_assert_num_queries):
+def test_one_caller_refreshes_while_the_others_keep_the_copy(as_user, mgr, q3_data, django_assert_num_queries):
+    # given a copy due for a refresh that another process is already recomputing (it holds the lock)
+    client = as_user(mgr)
+    with time_machine.travel(at("2026-08-15 12:00"), tick=False):
+        client.get("/api/kpis/?period=2026-Q3")
+    submission(owner=q3_data, om_at="2026-08-01 10:00", om_hours="1")
+    with mock.patch("django.core.cache.cache.add", return_value=False) as add:
+        # when this process asks in the refresh window, then it gets the copy without a query
+        with time_machine.travel(at("2026-08-15 12:00:50"), tick=False), django_assert_num_queries(0):
+            assert client.get("/api/kpis/?period=2026-Q3").json()["approval_sla_pct"] == 50.0
+        add.assert_called_once()
+        # but past the max age it recomputes whoever holds the lock: the bound holds
+        with time_machine.travel(at("2026-08-15 12:01"), tick=False):
+            assert client.get("/api/kpis/?period=2026-Q3").json()["approval_sla_pct"] == 66.67
+
+
+def test_scopes_are_cached_apart(as_user, mgr, q3_data):
+    client = as_user(mgr)
+
+    assert client.get("/api/kpis/?period=2026-Q3&region=EMEA").json()["approval_sla_pct"] == 50.0
+    assert client.get("/api/kpis/?period=2026-Q3&region=APAC").json()["approval_sla_pct"] is None
+
+
+def test_cached_summary_is_served_without_a_query(as_user, mgr, q3_data, django_assert_num_queries):
     client = as_user(mgr)
     client.get("/api/kpis/?period=2026-Q3")
 
-    with django_assert_num_queries(1):  # the fingerprint
+    with django_assert_num_queries(0):
         assert client.get("/api/kpis/?period=2026-Q3").status_code == 200
 
 
@@ -114,6 +152,8 @@ def test_export_csv_long_format_and_one_table(as_user, mgr, q3_data):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["section", "row", "metric", "value"]
+    assert rows[3][:3] == ["period", "", "computed_at"]
+    assert datetime.fromisoformat(rows[3][3]).tzinfo is not None
     assert ["kpi", "", "approval_sla_pct", "50.0"] in rows
     assert ["kpi", "", "median_decision_business_hours", "12.0"] in rows
     assert ["kpi", "", "avg_first_response_business_hours", ""] in rows  # no data is empty, not 0

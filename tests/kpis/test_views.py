@@ -3,13 +3,14 @@
 from datetime import date
 
 import pytest
+import time_machine
 from django.test import Client
 
 from kpis.models import CsatResponse
 from ordermgmt.models import Opportunity
 from tests.factories import ManagerFactory, OpportunityFactory, RepFactory, SpecialistFactory, region
 
-from .conftest import submission
+from .conftest import at, submission
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,25 @@ def test_dashboard_shows_tiles_with_value_target_and_health(mgr_client):
     assert 'id="kpi-trends"' in page
     assert "chart.umd.min.js" in page
     assert "<script>" not in page  # CSP: no inline scripts
+
+
+def test_dashboard_says_when_its_figures_were_computed_while_drill_downs_stay_live(mgr_client):
+    # given a dashboard computed at noon
+    populate(1)
+    with time_machine.travel(at("2026-08-15 12:00"), tick=False):
+        page = mgr_client.get("/kpis/?period=2026-Q3").content.decode()
+    assert "Figures as of 2026-08-15 12:00:00 UTC, refreshed at most every 60 s" in page
+
+    # when a decision lands, then the cached tile and CSV keep the noon figures...
+    submission(owner=RepFactory(), om_at="2026-07-20 10:00", om_hours="2")
+    with time_machine.travel(at("2026-08-15 12:00:30"), tick=False):
+        page = mgr_client.get("/kpis/?period=2026-Q3").content.decode()
+        csv_body = mgr_client.get("/kpis/export.csv?period=2026-Q3").content.decode()
+        drill = mgr_client.get("/kpis/drill/approval_sla/?period=2026-Q3").content.decode()
+    assert "Figures as of 2026-08-15 12:00:00 UTC" in page
+    assert "period,,computed_at,2026-08-15T12:00:00+00:00" in csv_body
+    # ...but the drill-down lists the records as they are now
+    assert drill.count('data-testid="drill-row"') == 3
 
 
 def test_empty_period_says_no_data_not_zero(mgr_client):
