@@ -1,7 +1,8 @@
 """KPI API for one quarter vs the raw SQL of the same aggregates, over 1,000,000 opportunities.
 
-    python bench/kpis.py [--opportunities 1000000] [--submitted-share 0.1]   (from the repository root: Celery puts
-    the working directory first on sys.path, and from bench/ this file would shadow the `kpis` app)
+    python bench/kpis.py [--opportunities 1000000] [--submitted-share 0.1] [--database om_bench_kpis] [--quick]
+    (from the repository root: Celery puts the working directory first on sys.path, and from bench/ this file would
+    shadow the `kpis` app). --quick: 50,000 opportunities in om_bench_kpis_quick, 20 runs (what run_all --quick passes).
 
 Data are bulk-loaded with generate_series (audit triggers off for the load: session_replication_role=replica),
 once; later runs reuse them. A share of the opportunities (10% by default) has a submission spread over 2025-2026,
@@ -131,8 +132,12 @@ def main() -> None:
     parser.add_argument("--opportunities", type=int, default=1_000_000)
     parser.add_argument("--submitted-share", type=float, default=0.1)
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--database", default="om_bench_kpis")
+    parser.add_argument("--quick", action="store_true", help="50,000 opportunities in their own database, 20 runs")
     args = parser.parse_args()
-    setup_django("om_bench_kpis")
+    if args.quick:
+        args.opportunities, args.database, args.repeat = 50_000, "om_bench_kpis_quick", 20
+    setup_django(args.database)
     load(args.opportunities, args.submitted_share)
 
     from django.core.cache import cache
