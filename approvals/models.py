@@ -184,7 +184,9 @@ class Decision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["submission", "stage"], name="decision_one_per_stage_per_submission"),
         ]
-        indexes = [models.Index(fields=["stage", "outcome", "decided_at"], name="decision_kpi_idx")]
+        # Every KPI reads decisions by period, some of every stage or outcome (rejections, decisions per region):
+        # the range leads, or PostgreSQL scans the table.
+        indexes = [models.Index(fields=["decided_at"], name="decision_decided_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} {self.outcome} {self.submission_id}"
