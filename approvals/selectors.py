@@ -90,9 +90,25 @@ QUEUE_ROW_FIELDS = (
 )
 
 
-def queue_rows(qs: QuerySet[Submission]) -> QuerySet:
+# The queue page also shows where a moved item came from and, in Billing's queue, who approved it for OM.
+QUEUE_PAGE_FIELDS = (
+    *QUEUE_ROW_FIELDS,
+    "original_region_id",
+    "om_decided_by_id",
+    "om_decided_by__first_name",
+    "om_decided_by__last_name",
+    "om_decided_by__username",
+)
+
+
+def queue_rows(qs: QuerySet[Submission], fields: tuple[str, ...] = QUEUE_ROW_FIELDS) -> QuerySet:
     """The queue as plain rows: only the columns the queue shows, no model instances (the hot path)."""
-    return qs.select_related(None).prefetch_related(None).values(*QUEUE_ROW_FIELDS)
+    return qs.select_related(None).prefetch_related(None).values(*fields)
+
+
+def display_name(first_name: str, last_name: str, username: str) -> str:
+    """A person's name as `str(user)` shows it, from the columns of a `queue_rows` row."""
+    return f"{first_name} {last_name}".strip() or username
 
 
 def open_submission(*, opportunity) -> Submission | None:

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from approvals import requirements
 from approvals.models import Submission
-from approvals.selectors import priority_reason
+from approvals.selectors import display_name, priority_reason
 from approvals.sla import business_hours_remaining, period_end_flag, sla_state
 from ordermgmt.models import Region, User
 
@@ -120,10 +120,6 @@ def queue_item_data(submission: Submission, now=None) -> dict:
     return QueueItemSerializer(submission, context={"now": now or timezone.now()}).data
 
 
-def _name(first: str, last: str, username: str) -> str:
-    return f"{first} {last}".strip() or username
-
-
 def queue_row_data(row: dict, *, regions: dict, now) -> dict:
     """One queue row in the shape of QueueItemSerializer, built from `selectors.queue_rows` (no ORM instances)."""
     region = regions[row["region_id"]]
@@ -135,7 +131,7 @@ def queue_row_data(row: dict, *, regions: dict, now) -> dict:
         "account_name": row["opportunity__account__name"],
         "region": row["region_id"],
         "owner": row["opportunity__owner_id"],
-        "owner_name": _name(
+        "owner_name": display_name(
             row["opportunity__owner__first_name"],
             row["opportunity__owner__last_name"],
             row["opportunity__owner__username"],
@@ -147,7 +143,7 @@ def queue_row_data(row: dict, *, regions: dict, now) -> dict:
         "escalated": row["escalated"],
         "escalation_reason": row["escalation_reason"],
         "claimed_by": claimed,
-        "claimed_by_name": _name(
+        "claimed_by_name": display_name(
             row["claimed_by__first_name"], row["claimed_by__last_name"], row["claimed_by__username"]
         )
         if claimed
