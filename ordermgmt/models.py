@@ -357,8 +357,11 @@ class Opportunity(TimeStampedModel):
     @property
     def primary_quote(self) -> Quote | None:
         """The primary quote; uses the prefetched `quotes` when the selector provided them."""
-        if "quotes" in getattr(self, "_prefetched_objects_cache", {}):
-            return next((q for q in self.quotes.all() if q.is_primary), None)
+        # Read the prefetch cache itself: `self.quotes` builds a new related manager on every access (~15 us), and
+        # the requirements engine asks for the quote several times per opportunity.
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("quotes")
+        if prefetched is not None:
+            return next((q for q in prefetched if q.is_primary), None)
         return self.quotes.filter(is_primary=True).select_related("sold_to_contact", "bill_to_contact").first()
 
 
