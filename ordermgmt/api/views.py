@@ -92,7 +92,12 @@ class OpportunityViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.opportunity_list(user=self.request.user)
+        queryset = selectors.opportunity_list(user=self.request.user)
+        if self.action in ("partial_update", "documents", "history"):
+            # These only need the row itself (scope, validation); the quotes and documents the list and detail
+            # serialise would be two wasted queries, and PATCH answers from a fresh read after the write anyway.
+            queryset = queryset.prefetch_related(None)
+        return queryset
 
     def get_permissions(self):
         if self.action == "create":

@@ -3,15 +3,18 @@
 import io
 import json
 import zipfile
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers as drf_serializers
 from rest_framework.request import Request
 
+from ordermgmt import services
 from ordermgmt.api.serializers import OpportunitySerializer
 from ordermgmt.models import Account, Contact, Document, Opportunity, OpportunityEvent, Quote
 from ordermgmt.selectors import opportunity_list
@@ -139,6 +142,59 @@ def test_workflow_stages_cannot_be_set_by_editing(as_user, rep, stage):
     response = as_user(rep).patch(f"/api/opportunities/{opp.pk}/", {"stage": stage}, format="json")
     assert response.status_code == 400
     assert "stage" in response.json()
+
+
+def test_patch_answers_what_a_fresh_read_shows_in_a_bounded_number_of_queries(as_user, rep):
+    # given: an opportunity with its quote and a document
+    opp = ready_opportunity(owner=rep)
+    client = as_user(rep)
+
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.patch(f"/api/opportunities/{opp.pk}/", {"competitors": "Vendor Z"}, format="json")
+
+    # then: the row, its lock, the update, the event, the answer (row, quotes, documents); no re-validation of
+    # fields the edit did not touch
+    assert response.status_code == 200, response.content
+    assert len(ctx.captured_queries) <= 10, [q["sql"][:80] for q in ctx.captured_queries]
+    assert response.content == client.get(f"/api/opportunities/{opp.pk}/").content
+    assert response.json()["version"] == opp.version + 1
+
+
+def test_service_checks_a_changed_date_against_the_stored_one():
+    # given: stored dates; the edit sends only the end date (the API's serializer is bypassed)
+    opp = OpportunityFactory(start_date=date(2026, 12, 1), end_date=date(2027, 11, 30))
+
+    # when / then: the check constraint over both dates still runs and names what failed
+    with pytest.raises(ValidationError) as excinfo:
+        services.opportunity_update(opportunity_id=opp.pk, actor=opp.owner, data={"end_date": date(2026, 1, 1)})
+    assert "opp_end_not_before_start" in str(excinfo.value)
+    opp.refresh_from_db()
+    assert (opp.end_date, opp.version) == (date(2027, 11, 30), 1)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"amount": Decimal("-1")}, "amount"),
+        ({"primary_quote": {"term_months": 0}}, "term_months"),
+        ({"primary_quote": {"amount": Decimal("-1")}}, "amount"),
+    ],
+)
+def test_service_validates_the_changed_fields_and_names_them(data, field):
+    # given
+    opp = ready_opportunity()
+    quote = opp.primary_quote
+
+    # when
+    with pytest.raises(ValidationError) as excinfo:
+        services.opportunity_update(opportunity_id=opp.pk, actor=opp.owner, data=data)
+
+    # then
+    assert field in excinfo.value.message_dict
+    opp.refresh_from_db()
+    quote.refresh_from_db()
+    assert (opp.amount, opp.version, quote.amount, quote.term_months) == (Decimal("12000.00"), 1, opp.amount, 12)
 
 
 # --- visibility and permissions per role and object ---------------------------------------------------------------
