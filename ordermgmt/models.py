@@ -326,7 +326,8 @@ class Opportunity(TimeStampedModel):
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "opportunities"
         indexes = [
-            models.Index(fields=["owner", "-created_at"], name="opp_owner_recent_idx"),
+            # A rep's list, in its exact order (-created_at, -pk): no sort step for ties, whatever the rep's share.
+            models.Index(fields=["owner", "-created_at", "-id"], name="opp_owner_recent_pk_idx"),
             models.Index(fields=["region", "stage"], name="opp_region_stage_idx"),
             models.Index(fields=["stage", "close_date"], name="opp_stage_close_idx"),
         ]
