@@ -357,13 +357,22 @@ class Opportunity(TimeStampedModel):
 
     @property
     def primary_quote(self) -> Quote | None:
-        """The primary quote; uses the prefetched `quotes` when the selector provided them."""
+        """The primary quote: what `opportunity_list()` or a `quotes` prefetch loaded, else one query."""
+        loaded = self.__dict__.get("prefetched_primary_quotes")
+        if loaded is not None:
+            return loaded[0] if loaded else None
         # Read the prefetch cache itself: `self.quotes` builds a new related manager on every access (~15 us), and
         # the requirements engine asks for the quote several times per opportunity.
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("quotes")
         if prefetched is not None:
             return next((q for q in prefetched if q.is_primary), None)
         return self.quotes.filter(is_primary=True).select_related("sold_to_contact", "bill_to_contact").first()
+
+    @property
+    def attached_documents(self) -> list[Document] | models.QuerySet[Document]:
+        """The documents: what `opportunity_list()` or a `documents` prefetch loaded, else one query."""
+        loaded = self.__dict__.get("prefetched_documents")
+        return loaded if loaded is not None else self.documents.all()
 
 
 @pghistory.track(model_name="QuoteAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
