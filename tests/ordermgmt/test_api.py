@@ -302,6 +302,20 @@ def test_filters_search_and_ordering(as_user, manager):
     assert client.get("/api/opportunities/?stage=nonsense").status_code == 400
 
 
+def test_filters_apply_only_when_sent_and_still_reach_a_detail_lookup(as_user, manager):
+    # given
+    opp = OpportunityFactory(stage="5-negotiating")
+    client = as_user(manager)
+
+    # then: no filter parameter (pagination and ordering are not filters) filters nothing; a sent one still does
+    assert [o["id"] for o in client.get("/api/opportunities/?page=1&page_size=5&ordering=id").json()["results"]] == [
+        opp.pk
+    ]
+    assert client.get(f"/api/opportunities/{opp.pk}/").status_code == 200
+    assert client.get(f"/api/opportunities/{opp.pk}/?stage=4-proposal").status_code == 404
+    assert client.get(f"/api/opportunities/{opp.pk}/?stage=nonsense").status_code == 400
+
+
 # --- bad input ------------------------------------------------------------------------------------------------------
 
 
