@@ -326,7 +326,8 @@ class Opportunity(TimeStampedModel):
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "opportunities"
         indexes = [
-            models.Index(fields=["owner", "-created_at"], name="opp_owner_recent_idx"),
+            # A rep's list, in its exact order (-created_at, -pk): no sort step for ties, whatever the rep's share.
+            models.Index(fields=["owner", "-created_at", "-id"], name="opp_owner_recent_pk_idx"),
             models.Index(fields=["region", "stage"], name="opp_region_stage_idx"),
             models.Index(fields=["stage", "close_date"], name="opp_stage_close_idx"),
         ]
@@ -356,10 +357,22 @@ class Opportunity(TimeStampedModel):
 
     @property
     def primary_quote(self) -> Quote | None:
-        """The primary quote; uses the prefetched `quotes` when the selector provided them."""
-        if "quotes" in getattr(self, "_prefetched_objects_cache", {}):
-            return next((q for q in self.quotes.all() if q.is_primary), None)
+        """The primary quote: what `opportunity_list()` or a `quotes` prefetch loaded, else one query."""
+        loaded = self.__dict__.get("prefetched_primary_quotes")
+        if loaded is not None:
+            return loaded[0] if loaded else None
+        # Read the prefetch cache itself: `self.quotes` builds a new related manager on every access (~15 us), and
+        # the requirements engine asks for the quote several times per opportunity.
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("quotes")
+        if prefetched is not None:
+            return next((q for q in prefetched if q.is_primary), None)
         return self.quotes.filter(is_primary=True).select_related("sold_to_contact", "bill_to_contact").first()
+
+    @property
+    def attached_documents(self) -> list[Document] | models.QuerySet[Document]:
+        """The documents: what `opportunity_list()` or a `documents` prefetch loaded, else one query."""
+        loaded = self.__dict__.get("prefetched_documents")
+        return loaded if loaded is not None else self.documents.all()
 
 
 @pghistory.track(model_name="QuoteAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))

@@ -152,6 +152,24 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _full_clean_changed(instance, changed) -> None:
+    """`full_clean()` of what an edit touched: the changed fields, and every check constraint over one of them.
+
+    The rest was read under the row lock and already satisfies the database's own constraints; checking it again
+    costs a query per foreign key and a savepoint plus a query per check constraint (17 of a PATCH's 27 queries).
+    """
+    model = type(instance)
+    checked = set(changed)
+    for constraint in model._meta.constraints:
+        condition = getattr(constraint, "condition", None)
+        fields = set(getattr(constraint, "fields", ()))
+        if condition is not None:
+            fields |= condition.referenced_base_fields
+        if fields & checked:
+            checked |= fields
+    instance.full_clean(exclude={field.name for field in model._meta.concrete_fields} - checked)
+
+
 def _apply(instance, data: dict[str, Any], fields) -> dict[str, list]:
     """Set the given fields on `instance`; return {field: [old, new]} for the ones that changed."""
     changes = {}
@@ -216,9 +234,12 @@ def _save_quote(*, opp: Opportunity, data: dict[str, Any] | None) -> dict[str, l
             )
     if not quote.number:
         raise ValidationError({"primary_quote": {"number": ["A quote number is required."]}})
-    if changes or quote.pk is None:
+    if quote.pk is None:
         quote.full_clean(exclude=["opportunity"])
         quote.save()
+    elif changes:
+        _full_clean_changed(quote, changes)
+        quote.save(update_fields=[*changes, "updated_at"])
     return {f"primary_quote.{k}": v for k, v in changes.items()}
 
 
@@ -267,12 +288,12 @@ def opportunity_update(
     _check_stage(data.get("stage"))
     if actor.is_rep:
         data.pop("region", None)
-    changes = _apply(opp, data, EDITABLE_FIELDS)
-    changes.update(_save_quote(opp=opp, data=quote_data))
+    changed = _apply(opp, data, EDITABLE_FIELDS)
+    changes = {**changed, **_save_quote(opp=opp, data=quote_data)}
     if changes:
-        opp.full_clean(exclude=["owner"])
+        _full_clean_changed(opp, changed)
         opp.version += 1
-        opp.save()
+        opp.save(update_fields=[*changed, "version", "updated_at"])
         opportunity_event_record(opportunity=opp, actor=actor, action="updated", changes=changes)
     return opp
 

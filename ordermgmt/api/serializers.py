@@ -65,6 +65,29 @@ class RequirementSerializer(serializers.Serializer):
     field = serializers.CharField()
 
 
+def _iso_date(value) -> str | None:
+    """DRF's DateField output in its default ISO 8601 format."""
+    if not value:
+        return None
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def _quote_representation(fields, quote: Quote) -> dict:
+    """QuoteSerializer's output for `quote` (QUOTE_FIELDS, in order), without its generic loop."""
+    return {
+        "number": quote.number,
+        "sold_to_contact": quote.sold_to_contact_id,
+        "bill_to_contact": quote.bill_to_contact_id,
+        "amount": fields["amount"].to_representation(quote.amount),
+        "start_date": _iso_date(quote.start_date),
+        "term_months": quote.term_months,
+        "payment_terms": quote.payment_terms,
+        "po_number": quote.po_number,
+        "po_amount": None if quote.po_amount is None else fields["po_amount"].to_representation(quote.po_amount),
+        "approved": quote.approved,
+    }
+
+
 class OpportunitySerializer(serializers.ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
@@ -126,6 +149,50 @@ class OpportunitySerializer(serializers.ModelSerializer):
     @extend_schema_field(RequirementSerializer(many=True))
     def get_booking_requirements(self, obj: Opportunity):
         return [{"code": r.code, "label": r.label, "met": r.met, "field": r.field} for r in evaluate(obj)]
+
+    def to_representation(self, instance: Opportunity) -> dict:
+        """The declared fields above, written out: every list, detail and action answer goes through here.
+
+        DRF's generic loop costs ~0.2 ms a row (source lookups, callable sniffing, nested serializer set-up); this
+        is the same output, key order included, at a fraction of that. Decimals and datetimes still go through
+        their DRF fields so the formats cannot drift; a test holds it equal to the generic loop, field for field.
+        """
+        fields = self.fields
+        quote = instance.primary_quote
+        return {
+            "id": instance.pk,
+            "name": instance.name,
+            "account": instance.account_id,
+            "account_name": instance.account.name,
+            "owner": instance.owner_id,
+            "owner_name": str(instance.owner),
+            "region": instance.region_id,
+            "type": instance.type,
+            "deployment": instance.deployment,
+            "route_to_market": instance.route_to_market,
+            "stage": instance.stage,
+            "amount": fields["amount"].to_representation(instance.amount),
+            "net_arr": fields["net_arr"].to_representation(instance.net_arr),
+            "arr_basis": fields["arr_basis"].to_representation(instance.arr_basis),
+            "booked_arr": fields["booked_arr"].to_representation(instance.booked_arr),
+            "start_date": _iso_date(instance.start_date),
+            "end_date": _iso_date(instance.end_date),
+            "close_date": _iso_date(instance.close_date),
+            "closed_won_reason": instance.closed_won_reason,
+            "closed_won_details": instance.closed_won_details,
+            "competitors": instance.competitors,
+            "executed_agreement_type": instance.executed_agreement_type,
+            "executed_agreement_link": instance.executed_agreement_link,
+            "po_required": instance.po_required,
+            "subscription": instance.subscription_id,
+            "license_delivery_date": _iso_date(instance.license_delivery_date),
+            "approval_status": instance.approval_status,
+            "booking_requirements": self.get_booking_requirements(instance),
+            "primary_quote": None if quote is None else _quote_representation(fields["primary_quote"].fields, quote),
+            "version": instance.version,
+            "created_at": fields["created_at"].to_representation(instance.created_at),
+            "updated_at": fields["updated_at"].to_representation(instance.updated_at),
+        }
 
     def validate_stage(self, value):
         if value in Opportunity.WORKFLOW_STAGES:

@@ -2,7 +2,6 @@
 
 from django.db import transaction
 from django.http import Http404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +13,7 @@ from ordermgmt import selectors, services
 from ordermgmt.filters import AccountFilterSet, ContactFilterSet, OpportunityFilterSet
 from ordermgmt.models import Opportunity, User
 
+from .filtering import FilterSetBackend
 from .permissions import IsStaffRole, ReferenceDataPermission, has_role
 from .serializers import (
     AccountSerializer,
@@ -87,12 +87,17 @@ class OpportunityViewSet(
     serializer_class = OpportunitySerializer
     permission_classes = [IsStaffRole]
     filterset_class = OpportunityFilterSet
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterSetBackend, OrderingFilter]
     ordering_fields = ["created_at", "start_date", "close_date", "amount", "net_arr", "name", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.opportunity_list(user=self.request.user)
+        queryset = selectors.opportunity_list(user=self.request.user)
+        if self.action in ("partial_update", "documents", "history"):
+            # These only need the row itself (scope, validation); the quotes and documents the list and detail
+            # serialise would be two wasted queries, and PATCH answers from a fresh read after the write anyway.
+            queryset = queryset.prefetch_related(None)
+        return queryset
 
     def get_permissions(self):
         if self.action == "create":

@@ -3,14 +3,21 @@
 import io
 import json
 import zipfile
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers as drf_serializers
+from rest_framework.request import Request
 
+from ordermgmt import services
+from ordermgmt.api.serializers import OpportunitySerializer
 from ordermgmt.models import Account, Contact, Document, Opportunity, OpportunityEvent, Quote
+from ordermgmt.selectors import opportunity_list
 from tests.factories import (
     PDF_BYTES,
     AccountFactory,
@@ -19,6 +26,7 @@ from tests.factories import (
     OpportunityFactory,
     QuoteFactory,
     RepFactory,
+    SubscriptionFactory,
     UserFactory,
     ready_opportunity,
     region,
@@ -136,6 +144,59 @@ def test_workflow_stages_cannot_be_set_by_editing(as_user, rep, stage):
     assert "stage" in response.json()
 
 
+def test_patch_answers_what_a_fresh_read_shows_in_a_bounded_number_of_queries(as_user, rep):
+    # given: an opportunity with its quote and a document
+    opp = ready_opportunity(owner=rep)
+    client = as_user(rep)
+
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.patch(f"/api/opportunities/{opp.pk}/", {"competitors": "Vendor Z"}, format="json")
+
+    # then: the row, its lock, the update, the event, the answer (row, quotes, documents); no re-validation of
+    # fields the edit did not touch
+    assert response.status_code == 200, response.content
+    assert len(ctx.captured_queries) <= 10, [q["sql"][:80] for q in ctx.captured_queries]
+    assert response.content == client.get(f"/api/opportunities/{opp.pk}/").content
+    assert response.json()["version"] == opp.version + 1
+
+
+def test_service_checks_a_changed_date_against_the_stored_one():
+    # given: stored dates; the edit sends only the end date (the API's serializer is bypassed)
+    opp = OpportunityFactory(start_date=date(2026, 12, 1), end_date=date(2027, 11, 30))
+
+    # when / then: the check constraint over both dates still runs and names what failed
+    with pytest.raises(ValidationError) as excinfo:
+        services.opportunity_update(opportunity_id=opp.pk, actor=opp.owner, data={"end_date": date(2026, 1, 1)})
+    assert "opp_end_not_before_start" in str(excinfo.value)
+    opp.refresh_from_db()
+    assert (opp.end_date, opp.version) == (date(2027, 11, 30), 1)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"amount": Decimal("-1")}, "amount"),
+        ({"primary_quote": {"term_months": 0}}, "term_months"),
+        ({"primary_quote": {"amount": Decimal("-1")}}, "amount"),
+    ],
+)
+def test_service_validates_the_changed_fields_and_names_them(data, field):
+    # given
+    opp = ready_opportunity()
+    quote = opp.primary_quote
+
+    # when
+    with pytest.raises(ValidationError) as excinfo:
+        services.opportunity_update(opportunity_id=opp.pk, actor=opp.owner, data=data)
+
+    # then
+    assert field in excinfo.value.message_dict
+    opp.refresh_from_db()
+    quote.refresh_from_db()
+    assert (opp.amount, opp.version, quote.amount, quote.term_months) == (Decimal("12000.00"), 1, opp.amount, 12)
+
+
 # --- visibility and permissions per role and object ---------------------------------------------------------------
 
 
@@ -239,6 +300,20 @@ def test_filters_search_and_ordering(as_user, manager):
     assert ids("/api/opportunities/?stage=5-negotiating") == [a.pk]
     assert ids("/api/opportunities/?region=AMER&ordering=-amount") == [b.pk, a.pk]
     assert client.get("/api/opportunities/?stage=nonsense").status_code == 400
+
+
+def test_filters_apply_only_when_sent_and_still_reach_a_detail_lookup(as_user, manager):
+    # given
+    opp = OpportunityFactory(stage="5-negotiating")
+    client = as_user(manager)
+
+    # then: no filter parameter (pagination and ordering are not filters) filters nothing; a sent one still does
+    assert [o["id"] for o in client.get("/api/opportunities/?page=1&page_size=5&ordering=id").json()["results"]] == [
+        opp.pk
+    ]
+    assert client.get(f"/api/opportunities/{opp.pk}/").status_code == 200
+    assert client.get(f"/api/opportunities/{opp.pk}/?stage=4-proposal").status_code == 404
+    assert client.get(f"/api/opportunities/{opp.pk}/?stage=nonsense").status_code == 400
 
 
 # --- bad input ------------------------------------------------------------------------------------------------------
@@ -424,3 +499,51 @@ def test_opportunity_list_makes_the_same_number_of_queries_for_5_and_200_rows(as
     many, rows = _count_queries(client, "/api/opportunities/?page_size=200")
     assert rows == 200
     assert few == many
+
+
+# --- the hand-written representation --------------------------------------------------------------------------------
+
+
+def test_opportunity_representation_equals_drfs_generic_output(rf, rep):
+    # given: opportunities covering every field shape (empty and filled, with and without a quote, nulls)
+    ready_opportunity(owner=rep)
+    OpportunityFactory(
+        owner=rep,
+        start_date=None,
+        end_date=None,
+        executed_agreement_type=None,
+        closed_won_reason="",
+        competitors="Ünïcode “quotes” </script>",
+        amount=Decimal("0.5"),
+        net_arr=Decimal("-10.25"),
+        arr_basis=Decimal("1234567890.10"),
+        route_to_market=Opportunity.Route.PUBLIC_SECTOR,
+    )
+    full = OpportunityFactory(
+        owner=rep, po_required=True, subscription=SubscriptionFactory(), license_delivery_date="2027-01-02"
+    )
+    QuoteFactory(
+        opportunity=full,
+        sold_to_contact=None,
+        bill_to_contact=None,
+        start_date=None,
+        term_months=None,
+        payment_terms="",
+        po_amount=Decimal("99.99"),
+        po_number="PO-1",
+        approved=True,
+    )
+    request = Request(rf.get("/api/opportunities/"))
+    request.user = rep
+
+    # when
+    serializer = OpportunitySerializer(context={"request": request})
+    rows = list(opportunity_list(user=rep))
+
+    # then: the same dicts, keys in the same order, as DRF's own field-by-field loop
+    for opp in rows:
+        fast = serializer.to_representation(opp)
+        generic = drf_serializers.ModelSerializer.to_representation(serializer, opp)
+        assert list(fast) == list(generic) == OpportunitySerializer.Meta.fields
+        assert fast == generic
+        assert json.dumps(fast) == json.dumps(generic)
