@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -36,6 +37,20 @@ def sla_times(submitted_at: datetime, region, hours: float | None = None) -> Sla
 def business_hours_remaining(due_at: datetime, now: datetime, region) -> float:
     """Business hours left until `due_at` (negative once breached)."""
     return round(business_hours_between(now, due_at, region), 2)
+
+
+def hours_remaining_at(now: datetime) -> Callable[[datetime, object], float]:
+    """`business_hours_remaining` at one instant, computed once per distinct (due time, region): the items of a
+    queue page share few due times (every item whose clock started at the same opening)."""
+    memo: dict[tuple, float] = {}
+
+    def hours(due_at: datetime, region) -> float:
+        key = (due_at, region.code)
+        if key not in memo:
+            memo[key] = business_hours_remaining(due_at, now, region)
+        return memo[key]
+
+    return hours
 
 
 def sla_state(*, now: datetime, at_risk_at: datetime, due_at: datetime) -> str:

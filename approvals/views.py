@@ -48,7 +48,7 @@ from .forms import (
     RejectForm,
 )
 from .models import Submission
-from .sla import business_hours_remaining, period_end_flag, sla_state
+from .sla import business_hours_remaining, hours_remaining_at, period_end_flag, sla_state
 
 Role = User.Role
 QUEUE_ROLES = (Role.SPECIALIST, Role.MANAGER)
@@ -449,17 +449,13 @@ def queue_rows(rows, *, now, stage: str, reviewers=None) -> list[dict]:
         for pk, name in reviewers or ()
     ]
     options_by_selected: dict[int | None, str] = {}
-    hours_by_due: dict[tuple, float] = {}
+    hours_remaining = hours_remaining_at(now)
     out = []
     for position, row in enumerate(rows, start=1):
         region = regions[row["region_id"]]
         pk = SafeString(row["opportunity_id"])
         claimed = row["claimed_by_id"]
-        # Many items share a due time (every item whose SLA clock started at the same opening): compute it once.
-        due_key = (row["sla_due_at"], row["region_id"])
-        hours = hours_by_due.get(due_key)
-        if hours is None:
-            hours = hours_by_due[due_key] = business_hours_remaining(row["sla_due_at"], now, region)
+        hours = hours_remaining(row["sla_due_at"], region)
         if reviewers is not None and claimed not in options_by_selected:
             # mark_safe: joins pieces that format_html escaped
             options_by_selected[claimed] = mark_safe(

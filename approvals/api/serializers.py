@@ -7,7 +7,7 @@ from rest_framework import serializers
 from approvals import requirements
 from approvals.models import Submission
 from approvals.selectors import display_name, priority_reason
-from approvals.sla import business_hours_remaining, period_end_flag, sla_state
+from approvals.sla import business_hours_remaining, hours_remaining_at, period_end_flag, sla_state
 from ordermgmt.models import Region, User
 
 
@@ -120,9 +120,11 @@ def queue_item_data(submission: Submission, now=None) -> dict:
     return QueueItemSerializer(submission, context={"now": now or timezone.now()}).data
 
 
-def queue_row_data(row: dict, *, regions: dict, now) -> dict:
-    """One queue row in the shape of QueueItemSerializer, built from `selectors.queue_rows` (no ORM instances)."""
+def queue_row_data(row: dict, *, regions: dict, now, hours_remaining=None) -> dict:
+    """One queue row in the shape of QueueItemSerializer, built from `selectors.queue_rows` (no ORM instances).
+    `hours_remaining`: a page's `sla.hours_remaining_at(now)`, shared by its rows."""
     region = regions[row["region_id"]]
+    hours_remaining = hours_remaining or hours_remaining_at(now)
     claimed = row["claimed_by_id"]
     return {
         "id": row["id"],
@@ -149,7 +151,7 @@ def queue_row_data(row: dict, *, regions: dict, now) -> dict:
         if claimed
         else None,
         "sla_due_at": row["sla_due_at"],
-        "business_hours_remaining": business_hours_remaining(row["sla_due_at"], now, region),
+        "business_hours_remaining": hours_remaining(row["sla_due_at"], region),
         "sla_state": sla_state(now=now, at_risk_at=row["sla_at_risk_at"], due_at=row["sla_due_at"]),
         "priority_reason": priority_reason(row),
         "held_until": row["held_until"].isoformat() if row["held_until"] else None,

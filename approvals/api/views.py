@@ -13,6 +13,7 @@ from approvals import requirements, selectors, services
 from approvals.filters import QueueFilterSet
 from approvals.models import Submission
 from approvals.pagination import QueueKeysetPagination
+from approvals.sla import hours_remaining_at
 from ordermgmt.api.permissions import IsStaffRole
 from ordermgmt.api.serializers import HistoryEntrySerializer, OpportunitySerializer
 from ordermgmt.api.views import ERRORS
@@ -164,7 +165,10 @@ class QueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(selectors.queue_rows(self.filter_queryset(self.get_queryset())))
         regions = selectors.region_calendars()
         now = timezone.now()
-        return self.get_paginated_response([queue_row_data(row, regions=regions, now=now) for row in page])
+        hours = hours_remaining_at(now)
+        return self.get_paginated_response(
+            [queue_row_data(row, regions=regions, now=now, hours_remaining=hours) for row in page]
+        )
 
 
 class RejectionReasonsView(APIView):
