@@ -13,6 +13,30 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def _server() -> tuple[str, str]:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ordermgmt")
+    host = base.split("@")[-1].split("/")[0]
+    hostname, _, port = host.partition(":")
+    return hostname, port or "5432"
+
+
+def psql(db_name: str, sql: str) -> str:
+    """One statement's result as text ('' when the database or the table does not exist)."""
+    hostname, port = _server()
+    return subprocess.run(
+        ["psql", "-h", hostname, "-p", port, "-U", "postgres", "-d", db_name, "-tAc", sql],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def drop_database(db_name: str) -> None:
+    hostname, port = _server()
+    subprocess.run(
+        ["dropdb", "--if-exists", "--force", "-h", hostname, "-p", port, "-U", "postgres", db_name], check=True
+    )
+
+
 def setup_django(db_name: str) -> None:
     """Point Django at postgres://…/<db_name> (created if missing), migrate, and set it up."""
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ordermgmt")
@@ -20,25 +44,10 @@ def setup_django(db_name: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "ordermgmt.settings.test"
     os.environ.setdefault("AXES_ENABLED", "false")
-    host = url.split("@")[-1].split("/")[0]
-    hostname, _, port = host.partition(":")
-    exists = subprocess.run(
-        [
-            "psql",
-            "-h",
-            hostname,
-            "-p",
-            port or "5432",
-            "-U",
-            "postgres",
-            "-tAc",
-            f"SELECT 1 FROM pg_database WHERE datname='{db_name}'",
-        ],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    hostname, port = _server()
+    exists = psql("postgres", f"SELECT 1 FROM pg_database WHERE datname='{db_name}'")
     if exists != "1":
-        subprocess.run(["createdb", "-h", hostname, "-p", port or "5432", "-U", "postgres", db_name], check=True)
+        subprocess.run(["createdb", "-h", hostname, "-p", port, "-U", "postgres", db_name], check=True)
     import django
 
     django.setup()

@@ -8,7 +8,8 @@ SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/ordermgmt")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The suite closes connections after each request; bench/load.py asks for persistent ones, as production has them.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
 CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 # A test may shorten the visibility timeout (env, read by its worker) so a SIGKILLed worker's message comes back fast.
