@@ -40,7 +40,10 @@ def test_a_run_started_from_the_api_is_executed_by_a_real_worker(celery_worker, 
     sub = SubscriptionFactory(carr=Decimal("700.00"))
     RenewalFactory(subscription=sub, arr_basis=Decimal("600.00"))
 
-    response = as_user(specialist).post("/api/reconciliation/runs/", {"kind": "renewals"}, format="json")
+    # A fixed day: the worker is another process with the real clock, and the subscription ends on 2026-11-30.
+    response = as_user(specialist).post(
+        "/api/reconciliation/runs/", {"kind": "renewals", "as_of": "2026-11-01"}, format="json"
+    )
     assert response.status_code == 202
 
     run_id = response.data["id"]
