@@ -1,6 +1,8 @@
-"""The FilterSet backend, minus its cost when a request sends no filter at all."""
+"""The API's filter backends: the FilterSet one minus its cost when a request sends no filter, and an ordering
+that is always deterministic."""
 
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.filters import OrderingFilter
 
 # Query parameters that never reach a FilterSet: pagination, OrderingFilter and DRF's format suffix.
 NOT_FILTERS = frozenset({"page", "page_size", "ordering", "format"})
@@ -17,3 +19,18 @@ class FilterSetBackend(DjangoFilterBackend):
         if NOT_FILTERS.issuperset(request.query_params):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+class StableOrderingFilter(OrderingFilter):
+    """OrderingFilter that finishes every ordering with the primary key (STYLE: deterministic ordering), so rows
+    with equal values (`?ordering=amount`) keep their place from one page to the next. The key follows the
+    direction of the last field asked for."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering:
+            return ordering
+        ordering = list(ordering)
+        if not any(field.lstrip("-") in ("pk", "id") for field in ordering):
+            ordering.append("-pk" if ordering[-1].startswith("-") else "pk")
+        return ordering

@@ -5,7 +5,6 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -13,7 +12,7 @@ from ordermgmt import selectors, services
 from ordermgmt.filters import AccountFilterSet, ContactFilterSet, OpportunityFilterSet
 from ordermgmt.models import Opportunity, User
 
-from .filtering import FilterSetBackend
+from .filtering import FilterSetBackend, StableOrderingFilter
 from .permissions import IsStaffRole, ReferenceDataPermission, has_role
 from .serializers import (
     AccountSerializer,
@@ -87,7 +86,7 @@ class OpportunityViewSet(
     serializer_class = OpportunitySerializer
     permission_classes = [IsStaffRole]
     filterset_class = OpportunityFilterSet
-    filter_backends = [FilterSetBackend, OrderingFilter]
+    filter_backends = [FilterSetBackend, StableOrderingFilter]
     ordering_fields = ["created_at", "start_date", "close_date", "amount", "net_arr", "name", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 

@@ -3,7 +3,7 @@
 import io
 import json
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework import serializers as drf_serializers
 from rest_framework.request import Request
 
@@ -300,6 +301,23 @@ def test_filters_search_and_ordering(as_user, manager):
     assert ids("/api/opportunities/?stage=5-negotiating") == [a.pk]
     assert ids("/api/opportunities/?region=AMER&ordering=-amount") == [b.pk, a.pk]
     assert client.get("/api/opportunities/?stage=nonsense").status_code == 400
+
+
+@pytest.mark.parametrize("ordering", ["amount", "-amount", "name"])
+def test_ordering_finishes_with_the_primary_key_so_ties_keep_their_page(as_user, manager, ordering):
+    # given: 7 opportunities with the same amount and name, created in an order unrelated to their pk
+    opps = [OpportunityFactory(name="Same", amount=Decimal("100")) for _ in range(7)]
+    for opp, days in zip(opps, [3, 6, 1, 5, 0, 2, 4], strict=True):
+        Opportunity.objects.filter(pk=opp.pk).update(created_at=timezone.now() - timedelta(days=days))
+    client = as_user(manager)
+
+    # when: walked 3 at a time
+    url = f"/api/opportunities/?ordering={ordering}&page_size=3&page="
+    walked = [o["id"] for page in (1, 2, 3) for o in client.get(url + str(page)).json()["results"]]
+
+    # then: every row once, ties in pk order (descending when the field is)
+    expected = sorted(o.pk for o in opps)
+    assert walked == (expected[::-1] if ordering.startswith("-") else expected)
 
 
 def test_filters_apply_only_when_sent_and_still_reach_a_detail_lookup(as_user, manager):
