@@ -33,7 +33,7 @@ class QueueKeysetPagination(BasePagination):
         self.size = max(1, min(size, self.max_page_size))
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor:
-            queryset = queryset.filter(self._after(self._decode(cursor)))
+            queryset = queryset.filter(self.after_cursor(self.decode_cursor(cursor)))
         rows = list(queryset[: self.size + 1])
         self.has_next = len(rows) > self.size
         self.rows = rows[: self.size]
@@ -43,7 +43,7 @@ class QueueKeysetPagination(BasePagination):
         next_url = None
         if self.has_next and self.rows:
             next_url = replace_query_param(
-                self.request.build_absolute_uri(), self.cursor_query_param, self._encode(self.rows[-1])
+                self.request.build_absolute_uri(), self.cursor_query_param, self.encode_cursor(self.rows[-1])
             )
         return Response({"next": next_url, "previous": None, "results": data})
 
@@ -58,7 +58,8 @@ class QueueKeysetPagination(BasePagination):
         }
 
     @staticmethod
-    def _encode(row) -> str:
+    def encode_cursor(row) -> str:
+        """The sort key of `row` (a model instance or a `queue_rows` dict), opaque to the client."""
         get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
         key = [
             get("escalated"),
@@ -70,7 +71,8 @@ class QueueKeysetPagination(BasePagination):
         return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
     @staticmethod
-    def _decode(cursor: str):
+    def decode_cursor(cursor: str):
+        """The sort key back from a cursor; 400 (ValidationError naming `cursor`) when it was tampered with."""
         try:
             escalated, start, net_arr, submitted, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
             return (
@@ -84,7 +86,7 @@ class QueueKeysetPagination(BasePagination):
             raise ValidationError({"cursor": ["Invalid cursor."]}) from exc
 
     @staticmethod
-    def _after(key) -> Q:
+    def after_cursor(key) -> Q:
         """Rows strictly after `key` in (-escalated, start_date, -net_arr, submitted_at, id) order."""
         escalated, start, net_arr, submitted, pk = key
         after_within_escalation = (

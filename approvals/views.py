@@ -48,6 +48,7 @@ from .forms import (
     RejectForm,
 )
 from .models import Submission
+from .pagination import QueueKeysetPagination as Pager
 from .sla import business_hours_remaining, hours_remaining_at, period_end_flag, sla_state
 
 Role = User.Role
@@ -429,7 +430,17 @@ def _one_decimal(hours: float) -> str:
     return str(abs(rounded) if rounded.is_zero() else rounded)
 
 
-def queue_rows(rows, *, now, stage: str, reviewers=None) -> list[dict]:
+def _with(params, **changes) -> str:
+    """`params` (a QueryDict) as a query string with `changes` applied (None removes a key)."""
+    params = params.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value is not None:
+            params[key] = value
+    return params.urlencode()
+
+
+def queue_rows(rows, *, now, stage: str, reviewers=None, start: int = 1) -> list[dict]:
     """The queue page's rows from `selectors.queue_rows`, every cell ready to print.
 
     The SLA figures are computed for `now` with the same sla functions as the API's `queue_row_data`. The template
@@ -451,7 +462,7 @@ def queue_rows(rows, *, now, stage: str, reviewers=None) -> list[dict]:
     options_by_selected: dict[int | None, str] = {}
     hours_remaining = hours_remaining_at(now)
     out = []
-    for position, row in enumerate(rows, start=1):
+    for position, row in enumerate(rows, start=start):
         region = regions[row["region_id"]]
         pk = SafeString(row["opportunity_id"])
         claimed = row["claimed_by_id"]
@@ -542,16 +553,35 @@ class QueueView(RoleRequiredMixin, TemplateView):
         filterset = QueueFilterSet(self.request.GET, queryset=queryset, request=self.request)
         fields = selectors.QUEUE_PAGE_FIELDS
         try:
-            items = list(selectors.queue_rows(filterset.qs, fields)[:QUEUE_PAGE_SIZE])
+            filtered = filterset.qs
         except DRFValidationError:
             messages.error(self.request, "Unknown filter value: showing the whole queue.")
-            items = list(selectors.queue_rows(queryset, fields)[:QUEUE_PAGE_SIZE])
+            filtered = queryset
+        # Pages of QUEUE_PAGE_SIZE walk the queue by the keyset of the API (`cursor`: the last row's sort key), so a
+        # page never repeats or skips an item when the queue moves; `from` is the first row's position, for display.
+        params = self.request.GET.copy()
+        start, cursor = 1, params.get("cursor")
+        if cursor:
+            try:
+                filtered = filtered.filter(Pager.after_cursor(Pager.decode_cursor(cursor)))
+                start = max(1, int(params.get("from", "1")))
+            except (DRFValidationError, ValueError):
+                messages.error(self.request, "That page link is broken: showing the top of the queue.")
+                start = 1
+        items = list(selectors.queue_rows(filtered, fields)[: QUEUE_PAGE_SIZE + 1])
+        has_next, items = len(items) > QUEUE_PAGE_SIZE, items[:QUEUE_PAGE_SIZE]
+        pages = {}
+        if has_next:
+            pages["next"] = _with(params, cursor=Pager.encode_cursor(items[-1]), **{"from": str(start + len(items))})
+        if start > 1:
+            pages["top"] = _with(params, cursor=None, **{"from": None})
         can_assign = user.is_manager and self.stage == "om"
         reviewers = [(r.pk, str(r)) for r in selectors.reviewers()] if can_assign else None
-        params = self.request.GET.copy()
         ctx.update(
             stage=self.stage,
-            rows=queue_rows(items, now=timezone.now(), stage=self.stage, reviewers=reviewers),
+            rows=queue_rows(items, now=timezone.now(), stage=self.stage, reviewers=reviewers, start=start),
+            pages=pages,
+            page_size=QUEUE_PAGE_SIZE,
             tabs=[
                 {"code": code, "label": label, "active": code == region, "query": urlencode({"region": code})}
                 for code, label in tabs

@@ -1,6 +1,7 @@
 """The HTML views through Django's test client: permissions per role, forms that keep input, PRG messages,
 constant query counts on the queue page."""
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from approvals import services as approval_services
 from approvals.models import Submission
+from approvals.selectors import QUEUE_ORDER
 from ordermgmt.models import Opportunity, Quote
 from tests.factories import (
     AccountFactory,
@@ -444,6 +446,48 @@ def test_queue_rows_follow_the_priority_order(client, rep, specialist):
     positions = [html.index(f'data-opportunity="{o.pk}"') for o in (urgent, early, late)]
     assert positions == sorted(positions)
     assert 'data-testid="badge-escalated"' in html
+
+
+def test_queue_pages_walk_the_whole_queue_in_order_and_keep_the_filters(client, rep, specialist, monkeypatch):
+    # given: 7 waiting items and pages of 3
+    monkeypatch.setattr("approvals.views.QUEUE_PAGE_SIZE", 3)
+    make_queue(7, rep)
+    expected = [
+        str(pk)
+        for pk in Submission.objects.filter(state="submitted")
+        .order_by(*QUEUE_ORDER)
+        .values_list("opportunity_id", flat=True)
+    ]
+    login(client, specialist)
+
+    # when: a specialist follows "Next" from the top of the unclaimed filter
+    walked, positions, url, pages = [], [], "/queue/?region=AMER&claimed_by=none", 0
+    while url:
+        html = client.get(url).content.decode()
+        walked += re.findall(r'data-testid="queue-row" data-opportunity="(\d+)"', html)
+        positions += re.findall(r'<tr data-testid="queue-row"[^>]*>\s*<td>(\d+)</td>', html)
+        assert ("queue-top" in html) == (pages > 0)
+        found = re.search(r'href="\?([^"]+)" data-testid="queue-next"', html)
+        url = "/queue/?" + found.group(1).replace("&amp;", "&") if found else None
+        if url:
+            assert "claimed_by=none" in url
+            assert "region=AMER" in url
+        pages += 1
+
+    # then: every item once, in priority order, numbered on from page to page
+    assert pages == 3
+    assert walked == expected
+    assert positions == [str(n) for n in range(1, 8)]
+
+
+def test_a_broken_queue_page_link_shows_the_top_with_a_message(client, rep, specialist):
+    opp = submitted(rep)
+
+    html = login(client, specialist).get("/queue/?cursor=not-a-cursor&from=51").content.decode()
+
+    assert f'data-opportunity="{opp.pk}"' in html
+    assert "That page link is broken" in html
+    assert "queue-top" not in html
 
 
 def test_queue_rows_refresh_every_30s_with_the_current_filters(client, rep, specialist):
