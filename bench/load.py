@@ -352,6 +352,7 @@ def main() -> None:
         "TEST_CELERY_BROKER_URL": f"redis://{HOST}:{redis_port}/0",
         "AXES_ENABLED": "false",
         "DJANGO_CONN_MAX_AGE": "60",
+        "DJANGO_CACHE_URL": f"redis://{HOST}:{redis_port}/1",  # one KPI cache for the workers, as deployed
     }
     server = subprocess.Popen(
         [
