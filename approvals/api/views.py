@@ -2,7 +2,6 @@
 
 from django.http import Http404
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -14,6 +13,7 @@ from approvals.filters import QueueFilterSet
 from approvals.models import Submission
 from approvals.pagination import QueueKeysetPagination
 from approvals.sla import hours_remaining_at
+from ordermgmt.api.filtering import FilterSetBackend
 from ordermgmt.api.permissions import IsStaffRole
 from ordermgmt.api.serializers import HistoryEntrySerializer, OpportunitySerializer
 from ordermgmt.api.views import ERRORS
@@ -149,7 +149,7 @@ class QueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsStaffRole]
     filterset_class = QueueFilterSet
     pagination_class = QueueKeysetPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterSetBackend]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -4,8 +4,9 @@ that is always deterministic."""
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.filters import OrderingFilter
 
-# Query parameters that never reach a FilterSet: pagination, OrderingFilter and DRF's format suffix.
-NOT_FILTERS = frozenset({"page", "page_size", "ordering", "format"})
+# Query parameters that never reach a FilterSet: pagination (page numbers or a keyset cursor), OrderingFilter and
+# DRF's format suffix.
+NOT_FILTERS = frozenset({"page", "page_size", "cursor", "ordering", "format"})
 
 
 class FilterSetBackend(DjangoFilterBackend):

@@ -93,6 +93,10 @@ def test_claimed_by_and_escalated_filters(as_user, specialist):
     assert [r["opportunity"] for r in queue(client, "?claimed_by=none")["results"]] == [other.pk]
     assert queue(client, "?escalated=true")["results"] == []
     assert client.get("/api/queue/?claimed_by=somebody").status_code == 400
+    # a filter next to pagination parameters is still validated (the backend skips only pagination-only requests)
+    response = client.get("/api/queue/?page_size=5&region=MARS")
+    assert response.status_code == 400
+    assert "region" in response.json()
 
 
 def test_regions_and_billing_queue(as_user, manager, billing, specialist):
