@@ -43,6 +43,10 @@ class SubmissionQuerySet(models.QuerySet):
         return self.none()
 
 
+# The queue's sort key as index expressions (selectors.QUEUE_ORDER is the same order for the ORM).
+QUEUE_INDEX_KEY = (models.F("escalated").desc(), "start_date", models.F("net_arr").desc(), "submitted_at", "id")
+
+
 class Submission(models.Model):
     """One submission of an opportunity for booking approval, from submit to its last decision (or recall).
 
@@ -118,36 +122,11 @@ class Submission(models.Model):
             ),
         ]
         indexes = [
-            # Serves the regional queue order (escalated, start date, Net ARR desc, submitted at, id).
-            models.Index(
-                "region",
-                models.F("escalated").desc(),
-                "start_date",
-                models.F("net_arr").desc(),
-                "submitted_at",
-                "id",
-                condition=Q(state="submitted"),
-                name="submission_om_queue_idx",
-            ),
-            # The same order across every region (a manager's queue): a top-N walk instead of a sort of all items.
-            models.Index(
-                models.F("escalated").desc(),
-                "start_date",
-                models.F("net_arr").desc(),
-                "submitted_at",
-                "id",
-                condition=Q(state="submitted"),
-                name="submission_om_all_queue_idx",
-            ),
-            models.Index(
-                models.F("escalated").desc(),
-                "start_date",
-                models.F("net_arr").desc(),
-                "submitted_at",
-                "id",
-                condition=Q(state="om_approved"),
-                name="submission_billing_queue_idx",
-            ),
+            # The queue order (escalated, start date, Net ARR desc, submitted at, id): per region, across every
+            # region (a manager's queue: a top-N walk instead of a sort of all items), and Billing's queue.
+            models.Index("region", *QUEUE_INDEX_KEY, condition=Q(state="submitted"), name="submission_om_queue_idx"),
+            models.Index(*QUEUE_INDEX_KEY, condition=Q(state="submitted"), name="submission_om_all_queue_idx"),
+            models.Index(*QUEUE_INDEX_KEY, condition=Q(state="om_approved"), name="submission_billing_queue_idx"),
             models.Index(fields=["om_decided_at"], name="submission_om_decided_idx"),
             models.Index(fields=["submitted_at"], name="submission_submitted_idx"),
         ]
