@@ -32,7 +32,12 @@ class KpiSummaryView(APIView):
 
     permission_classes = [IsManager]
 
-    @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=SCOPE_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        description="Every KPI of the scope; null = no data. The figures are at most `max_age_seconds` old (default "
+        "60) and say when they were computed (`computed_at`, UTC ISO 8601); the drill-downs are live.",
+    )
     def get(self, request):
         scope = scope_from_params(request.query_params, request.user)
         return Response(kpi_summary_cached(scope))
