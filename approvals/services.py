@@ -12,9 +12,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ordermgmt.exceptions import ApplicationError, Conflict, InvalidTransition, PermissionDeniedError
+from ordermgmt.exceptions import (
+    ApplicationError,
+    Conflict,
+    InvalidTransition,
+    NotVisibleError,
+    PermissionDeniedError,
+)
 from ordermgmt.models import Opportunity, Region, User
-from ordermgmt.selectors import opportunity_prefetches
+from ordermgmt.selectors import opportunity_load_related
 from ordermgmt.services import notification_send, opportunity_event_record
 
 from . import requirements
@@ -29,18 +35,23 @@ State = Submission.State
 # --- guards --------------------------------------------------------------------------------------------------------
 
 
-def _lock(opportunity_id: int) -> Opportunity:
+def _lock(opportunity_id: int, actor: User) -> Opportunity:
     """The opportunity row locked for this transaction, with what the requirements engine and the API's answer read
-    (primary quote and contacts, documents: two unlocked reads after the lock is held)."""
+    (primary quote and contacts, documents: two unlocked reads after the lock is held).
+
+    Only within what `actor` may see: anything else is NotVisibleError (404), as if it did not exist. Every role
+    that may act on an opportunity can see it, so this is the API's object scope, checked in the lock's own read.
+    """
     try:
-        return (
-            Opportunity.objects.select_for_update(no_key=True, of=("self",))
+        opp = (
+            Opportunity.objects.visible_to(actor)
+            .select_for_update(no_key=True, of=("self",))
             .select_related("account", "owner", "region")
-            .prefetch_related(*opportunity_prefetches())
             .get(pk=opportunity_id)
         )
     except Opportunity.DoesNotExist as exc:
-        raise ApplicationError("This opportunity does not exist.") from exc
+        raise NotVisibleError() from exc
+    return opportunity_load_related(opp)
 
 
 def _open_submission(opp: Opportunity) -> Submission | None:
@@ -149,7 +160,7 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
 
     Refused with 400 and `unmet_requirements` when a requirement is not met; nothing is queued then.
     """
-    opp = _lock(opportunity_id)
+    opp = _lock(opportunity_id, actor)
     _require_owner(actor, opp, "submit")
     _check_transition(opp, Status.SUBMITTED, "submit")
     unmet = requirements.unmet(opp)
@@ -197,7 +208,7 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
 @transaction.atomic
 def approval_recall(*, opportunity_id: int, actor: User) -> Opportunity:
     """Take a submission back before Order Management decides; the opportunity is editable again (stage 6)."""
-    opp = _lock(opportunity_id)
+    opp = _lock(opportunity_id, actor)
     _require_owner(actor, opp, "recall")
     if opp.approval_status != Status.SUBMITTED:
         raise InvalidTransition(
@@ -217,7 +228,7 @@ def approval_recall(*, opportunity_id: int, actor: User) -> Opportunity:
 def approval_escalate(*, opportunity_id: int, actor: User, reason: str, to_region: str | None = None) -> Opportunity:
     """Flag a waiting submission urgent (it jumps to the top of its queue); optionally hand it to another region's
     team (outside its own region's hours). The SLA clock is kept as it was."""
-    opp = _lock(opportunity_id)
+    opp = _lock(opportunity_id, actor)
     _require_owner(actor, opp, "escalate")
     if opp.approval_status != Status.SUBMITTED:
         raise InvalidTransition(
@@ -271,7 +282,7 @@ def _submitted(opp: Opportunity, action: str) -> Submission:
 @transaction.atomic
 def approval_claim(*, opportunity_id: int, actor: User) -> Opportunity:
     """Take a queue item. Claiming what you already hold is a no-op; somebody else's claim answers 409."""
-    opp = _lock(opportunity_id)
+    opp = _lock(opportunity_id, actor)
     submission = _submitted(opp, "claim")
     _require_reviewer(actor, submission)
     if submission.claimed_by_id == actor.pk:
@@ -290,9 +301,9 @@ def approval_claim(*, opportunity_id: int, actor: User) -> Opportunity:
 @transaction.atomic
 def approval_assign(*, opportunity_id: int, actor: User, assignee: User) -> Opportunity:
     """A manager hands a queue item to a specialist (or takes it)."""
+    opp = _lock(opportunity_id, actor)
     if not actor.is_manager:
         raise PermissionDeniedError("Only managers reassign queue items.")
-    opp = _lock(opportunity_id)
     submission = _submitted(opp, "assign")
     if not (assignee.is_specialist or assignee.is_manager) or not assignee.is_active:
         raise ValidationError({"user": ["Assign to an active Order Management specialist or manager."]})
@@ -383,7 +394,7 @@ def _reason_labels(reasons: list[str]) -> str:
 def approval_approve(*, opportunity_id: int, actor: User, comment: str = "", now=None) -> Opportunity:
     """Order Management approval: the opportunity goes to Billing's queue. A start date more than 15 days out is
     approved and held until the earliest bookable date."""
-    opp = _lock(opportunity_id)
+    opp = _lock(opportunity_id, actor)
     if opp.approval_status == Status.OM_APPROVED:
         raise InvalidTransition("Already approved by Order Management.", from_status=opp.approval_status)
     submission = _submitted(opp, "approve")
@@ -407,8 +418,8 @@ def approval_approve(*, opportunity_id: int, actor: User, comment: str = "", now
 @transaction.atomic
 def approval_reject(*, opportunity_id: int, actor: User, reasons: list[str], comment: str, now=None) -> Opportunity:
     """Order Management rejection with reason codes and a comment; the rep can fix and resubmit."""
+    opp = _lock(opportunity_id, actor)
     reasons = _validate_reasons(reasons, comment)
-    opp = _lock(opportunity_id)
     submission = _submitted(opp, "reject")
     _require_reviewer(actor, submission)
     _claim_guard(actor, submission)
@@ -427,8 +438,8 @@ def approval_reject(*, opportunity_id: int, actor: User, reasons: list[str], com
 @transaction.atomic
 def approval_billing_approve(*, opportunity_id: int, actor: User, comment: str = "", now=None) -> Opportunity:
     """Billing's final review: the deal becomes Closed Won with today's close date (in the region's time zone)."""
+    opp = _lock(opportunity_id, actor)
     _require_billing(actor)
-    opp = _lock(opportunity_id)
     _check_transition(opp, Status.CLOSED_WON, "approve for billing")
     submission = _open_submission(opp)
     now = now or timezone.now()
@@ -447,9 +458,9 @@ def approval_billing_reject(
     *, opportunity_id: int, actor: User, reasons: list[str], comment: str, now=None
 ) -> Opportunity:
     """Billing rejection (counts against Order Management's approval accuracy); the rep fixes and resubmits."""
+    opp = _lock(opportunity_id, actor)
     _require_billing(actor)
     reasons = _validate_reasons(reasons, comment)
-    opp = _lock(opportunity_id)
     _check_transition(opp, Status.BILLING_REJECTED, "reject for billing")
     _decide(
         opp=opp, submission=_open_submission(opp), actor=actor, decision_stage=Decision.Stage.BILLING,
@@ -470,6 +481,7 @@ def specialist_set_coverage(*, actor: User, specialist: User, regions: list[str]
     if not specialist.is_specialist:
         raise ValidationError({"specialist": ["Coverage applies to Order Management specialists."]})
     specialist.covered_regions.set(Region.objects.filter(pk__in=regions).exclude(pk=specialist.region_id))
+    specialist.forget_region_codes()
     return specialist
 
 

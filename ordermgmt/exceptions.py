@@ -34,3 +34,12 @@ class PermissionDeniedError(ApplicationError):
     """The actor's role or relation to the object does not allow this action (HTTP 403)."""
 
     status_code = 403
+
+
+class NotVisibleError(PermissionDeniedError):
+    """The actor may not see the record, or it does not exist: answered as 404, never a hint that it exists."""
+
+    status_code = 404
+
+    def __init__(self, message: str = "Not found."):
+        super().__init__(message)

@@ -158,10 +158,20 @@ class User(AbstractUser):
         return self.role == self.Role.BILLING
 
     def region_codes(self) -> list[str]:
-        """The regions whose queue this person works: their own first, then the ones they cover."""
-        codes = [self.region_id] if self.region_id else []
-        codes += [r.pk for r in self.covered_regions.all() if r.pk not in codes]
-        return codes
+        """The regions whose queue this person works: their own first, then the ones they cover.
+
+        Read once per loaded user (a request reads it for its scope and again for a permission check); code that
+        changes the coverage calls `forget_region_codes()`.
+        """
+        codes = self.__dict__.get("_region_codes")
+        if codes is None:
+            codes = [self.region_id] if self.region_id else []
+            codes += [r.pk for r in self.covered_regions.all() if r.pk not in codes]
+            self.__dict__["_region_codes"] = codes
+        return list(codes)
+
+    def forget_region_codes(self) -> None:
+        self.__dict__.pop("_region_codes", None)
 
 
 @pghistory.track(model_name="AccountAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))

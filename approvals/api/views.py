@@ -5,6 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -43,24 +44,28 @@ class OpportunityActionViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return opportunity_list(user=self.request.user)
 
-    def _visible_pk(self) -> int:
-        """404 unless this user may see the opportunity (one indexed read: the service loads the row itself)."""
+    def _pk(self) -> int:
         try:
-            pk = int(self.kwargs["pk"])
+            return int(self.kwargs["pk"])
         except (ValueError, TypeError) as exc:
             raise Http404 from exc
+
+    def _require_visible(self, pk: int) -> None:
         if not Opportunity.objects.visible_to(self.request.user).filter(pk=pk).exists():
             raise Http404
-        return pk
+
+    def _validated(self, input_serializer) -> dict:
+        payload = input_serializer(data=self.request.data)
+        if not payload.is_valid():
+            self._require_visible(self._pk())  # an opportunity this user may not see is 404 whatever the body says
+            raise ValidationError(payload.errors)
+        return payload.validated_data
 
     def _run(self, service, input_serializer=None, **extra):
-        pk = self._visible_pk()
-        data = {}
-        if input_serializer is not None:
-            payload = input_serializer(data=self.request.data)
-            payload.is_valid(raise_exception=True)
-            data = payload.validated_data
-        # The service answers the row it locked and changed, loaded with everything the serializer reads.
+        pk = self._pk()
+        data = self._validated(input_serializer) if input_serializer is not None else {}
+        # The service locks the row within what this user may see (404 otherwise: one read for scope and lock) and
+        # answers the row it changed, loaded with everything the serializer reads.
         opp = service(opportunity_id=pk, actor=self.request.user, **data, **extra)
         return Response(OpportunitySerializer(opp, context=self.get_serializer_context()).data)
 
@@ -102,9 +107,7 @@ class OpportunityActionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         """Hand a queue item to a specialist (manager)."""
-        payload = AssignInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return self._run(services.approval_assign, assignee=payload.validated_data["user"])
+        return self._run(services.approval_assign, assignee=self._validated(AssignInputSerializer)["user"])
 
     @extend_schema(request=CommentInputSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])

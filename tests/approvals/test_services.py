@@ -50,8 +50,43 @@ def test_changes_since_rejection_api(as_user, rep, specialist, other_rep):
 def test_coverage_is_set_by_managers_only(manager, specialist):
     with pytest.raises(PermissionDeniedError):
         services.specialist_set_coverage(actor=specialist, specialist=specialist, regions=["EMEA"])
+    assert specialist.region_codes() == ["AMER"]  # read once and kept on the instance...
     services.specialist_set_coverage(actor=manager, specialist=specialist, regions=["EMEA", "AMER"])
-    assert specialist.region_codes() == ["AMER", "EMEA"]  # own region first, never twice
+    assert specialist.region_codes() == ["AMER", "EMEA"]  # ...until the coverage changes; own region first, once
+
+
+def test_a_users_regions_are_read_once_per_loaded_user(django_assert_num_queries, specialist):
+    with django_assert_num_queries(1):
+        assert specialist.region_codes() == specialist.region_codes() == ["AMER"]
+    specialist.region_codes().append("EMEA")  # a caller's copy: the kept list does not change
+    assert specialist.region_codes() == ["AMER"]
+
+
+def test_acting_on_an_opportunity_the_actor_may_not_see_is_not_found_and_writes_nothing(
+    as_user, rep, other_rep, specialist
+):
+    """The lock reads within what the actor may see: another rep's (or another region's) opportunity is 404 in the
+    API, before any role check or body validation, and the service writes nothing."""
+    from ordermgmt.exceptions import NotVisibleError
+
+    theirs = ready_opportunity(owner=other_rep)
+    with pytest.raises(NotVisibleError):
+        services.approval_submit(opportunity_id=theirs.pk, actor=rep)
+    assert not Submission.objects.filter(opportunity=theirs).exists()
+    assert as_user(rep).post(f"/api/opportunities/{theirs.pk}/submit/").status_code == 404
+    services.approval_submit(opportunity_id=theirs.pk, actor=other_rep)
+    emea = SpecialistFactory(region=region("EMEA"))
+    for body in ({}, {"reasons": ["other"], "comment": "Fix it"}):
+        response = as_user(emea).post(f"/api/opportunities/{theirs.pk}/reject/", body, format="json")
+        assert response.status_code == 404, body
+    response = as_user(specialist).post(f"/api/opportunities/{theirs.pk}/reject/", {}, format="json")
+    assert response.status_code == 400  # visible: the body's error, naming the field
+    assert "reasons" in response.json()
+    assert as_user(rep).post(f"/api/opportunities/{theirs.pk}/billing-approve/", {}, format="json").status_code == 404
+    assert as_user(rep).post("/api/opportunities/999999/claim/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.approval_status == "submitted"
+    assert Submission.objects.filter(opportunity=theirs).count() == 1
 
 
 def test_out_of_office_backup_must_be_another_reviewer(manager, specialist, rep):
