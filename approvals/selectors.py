@@ -175,14 +175,14 @@ class QueueRows:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             records = cursor.fetchall()
-        rows = []
-        for record in records:
-            row = dict(zip(plain, record, strict=False))
-            for person, names in zip(people, record[len(plain) :], strict=True):
-                for part, value in zip(_PERSON_PARTS, names or (None, None, None), strict=True):
-                    row[f"{person}__{part}"] = value
-            rows.append({f: row[f] for f in self.fields})
-        return rows
+        # Where each field sits in a record: (column, None) or (person's column, index in the person's array).
+        where = {f: (i, None) for i, f in enumerate(plain)}
+        for i, person in enumerate(people, start=len(plain)):
+            where.update({f"{person}__{part}": (i, k) for k, part in enumerate(_PERSON_PARTS)})
+        layout = [(f, *where[f]) for f in self.fields]
+        return [
+            {f: r[i] if k is None else (r[i][k] if r[i] is not None else None) for f, i, k in layout} for r in records
+        ]
 
 
 def queue_rows(qs: QuerySet[Submission], fields: tuple[str, ...] = QUEUE_ROW_FIELDS) -> QueueRows:
