@@ -212,9 +212,9 @@ def manager_user(http: Http, manager: dict, stop: threading.Event, kpis: bool) -
             http.call("kpis (API)", "GET", "/api/kpis/")
 
 
-def ping_user(http: Http, stop: threading.Event) -> None:
+def ping_user(http: Http, stop: threading.Event, name: str = "GET /ping (floor)") -> None:
     while not stop.is_set():
-        http.call("GET /ping (floor)", "GET", "/ping")
+        http.call(name, "GET", "/ping")
 
 
 def run_phase(target, users: list, seconds: float) -> float:
@@ -235,9 +235,12 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def table(recorder: Recorder, elapsed: float) -> dict[str, dict]:
+def table(recorder: Recorder, elapsed: float, server: dict[str, list[float]] | None = None) -> dict[str, dict]:
+    """Client-side figures per endpoint; with `server`, gunicorn's own time for the same requests next to them (from
+    reading the request to writing the response: the difference is the client and the loopback)."""
     rows = {}
-    print(f"{'endpoint':28} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
+    head = f"{'endpoint':28} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}"
+    print(head + ("   server p50 ms  p95 ms" if server else ""))
     for name, samples in sorted(recorder.samples.items()):
         row = {
             "n": len(samples),
@@ -248,11 +251,59 @@ def table(recorder: Recorder, elapsed: float) -> dict[str, dict]:
             "errors": len(recorder.errors[name]),
         }
         rows[name] = row
-        print(
+        line = (
             f"{name:28} {row['n']:>8} {row['rps']:>7.1f} {row['p50']:>7.1f} {row['p95']:>7.1f} {row['p99']:>7.1f}"
             f" {row['errors']:>6}"
         )
+        if server and server.get(name):
+            row["server_p50"], row["server_p95"] = statistics.median(server[name]), pct(server[name], 95)
+            line += f"   {row['server_p50']:>13.1f} {row['server_p95']:>7.1f}"
+        print(line)
     return rows
+
+
+# Which endpoint name an access-log line (method, path, query) belongs to, as the users name their requests.
+ENDPOINTS = [
+    ("GET", re.compile(r"^/ping$"), None, "GET /ping"),
+    ("POST", re.compile(r"^/api/opportunities/\d+/submit/$"), None, "submit"),
+    ("POST", re.compile(r"^/api/opportunities/\d+/recall/$"), None, "recall"),
+    ("POST", re.compile(r"^/api/opportunities/\d+/claim/$"), None, "claim"),
+    ("POST", re.compile(r"^/api/opportunities/\d+/approve/$"), None, "approve"),
+    ("GET", re.compile(r"^/api/opportunities/\d+/$"), None, "opportunity detail"),
+    ("PATCH", re.compile(r"^/api/opportunities/\d+/$"), None, "edit (PATCH)"),
+    ("GET", re.compile(r"^/api/opportunities/$"), None, "my opportunities"),
+    ("GET", re.compile(r"^/api/queue/$"), "region=", "queue (API)"),
+    ("GET", re.compile(r"^/api/queue/$"), None, "queue all regions (API)"),  # the rest: first match wins
+    ("GET", re.compile(r"^/queue/$"), None, "queue page (HTML)"),
+    ("GET", re.compile(r"^/api/kpis/$"), None, "kpis (API)"),
+]
+
+
+class AccessLog:
+    """gunicorn's access log (`%(m)s %(U)s %(q)s %(D)s`: method, path, query, microseconds), read phase by phase."""
+
+    def __init__(self, path: str):
+        self.path, self.offset = path, 0
+
+    def mark(self) -> None:
+        self.offset = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+
+    def since_mark(self) -> dict[str, list[float]]:
+        times: dict[str, list[float]] = defaultdict(list)
+        with open(self.path) as log:
+            log.seek(self.offset)
+            for line in log:
+                method, path, query, micros = (line.split(" ") + ["", "", "", ""])[:4]
+                query = "" if query == "-" else query
+                for want, pattern, query_has, name in ENDPOINTS:
+                    if (
+                        method == want
+                        and pattern.match(path)
+                        and (query_has is None or (query_has in query) == bool(query_has))
+                    ):
+                        times[name].append(int(micros) / 1000)
+                        break
+        return times
 
 
 def build_mix(port: int, data: dict, threads: int, recorder: Recorder, kpis: bool) -> list:
@@ -274,32 +325,45 @@ def build_mix(port: int, data: dict, threads: int, recorder: Recorder, kpis: boo
     return users
 
 
-def measure(port: int, data: dict, threads: int, seconds: float, rate: float, kpis: bool) -> dict:
+def measure(port: int, data: dict, threads: int, seconds: float, rate: float, kpis: bool, log: AccessLog) -> dict:
     """One floor phase (GET /ping) and one mix phase with the same users and pacing; `rate` is the total requests/s
-    all users aim at together (0: back to back, i.e. saturation)."""
+    all users aim at together (0: back to back, i.e. saturation). The mix phase has one more user sending GET /ping
+    at the same pace, to show what the mix's own traffic does to a trivial request (information only)."""
     interval = threads / rate if rate else 0.0
     floor = Recorder()
     pingers = [Http(port, floor) for _ in range(threads)]
     for index, client in enumerate(pingers):
         client.pace(interval, seed=index)
+    log.mark()
     elapsed = run_phase(lambda http, stop: ping_user(http, stop), [(h,) for h in pingers], seconds)
+    server = log.since_mark()
+    server["GET /ping (floor)"] = server.pop("GET /ping", [])
     label = f"{rate:.0f} req/s offered" if rate else "back to back (saturation)"
     print(f"\nfloor: GET /ping, {threads} users, {label}, {elapsed:.0f} s")
-    floor_rows = table(floor, elapsed)
+    floor_rows = table(floor, elapsed, server)
 
     mix = Recorder()
     users = build_mix(port, data, threads, mix, kpis)
+    users.append((lambda http, _arg, stop: ping_user(http, stop, "GET /ping (in the mix)"), Http(port, mix), None))
     for index, (_fn, client, _arg) in enumerate(users):
         client.pace(interval, seed=100 + index)
+    log.mark()
     elapsed = run_phase(lambda fn, http, arg, stop: fn(http, arg, stop), users, seconds)
+    server = log.since_mark()
+    server["GET /ping (in the mix)"] = server.pop("GET /ping", [])
     reps = sum(1 for u in users if u[0] is rep_user)
-    print(f"\nmix: {len(users)} users ({reps} reps), {label}, {elapsed:.0f} s, /api/kpis/ {'in' if kpis else 'absent'}")
-    rows = table(mix, elapsed)
+    print(
+        f"\nmix: {len(users) - 1} users ({reps} reps) + 1 sending GET /ping, {label}, {elapsed:.0f} s,"
+        f" /api/kpis/ {'in' if kpis else 'absent'}"
+    )
+    rows = table(mix, elapsed, server)
     for name, messages in mix.errors.items():
         for message in messages[:3]:
             print(f"  error {name}: {message}")
+    in_mix = rows.pop("GET /ping (in the mix)")
     return {
         "floor": floor_rows["GET /ping (floor)"],
+        "ping_in_mix": in_mix,
         "rows": rows,
         "errors": sum(len(v) for v in mix.errors.values()) + sum(len(v) for v in floor.errors.values()),
         "rps": sum(r["rps"] for r in rows.values()),
@@ -342,6 +406,9 @@ def main() -> None:
         kpis = False
 
     port, redis_port = free_port(), free_port()
+    access_log = str(ROOT / "var" / f"bench-load-access-{port}.log")
+    os.makedirs(os.path.dirname(access_log), exist_ok=True)
+    log = AccessLog(access_log)
     redis = subprocess.Popen(
         ["redis-server", "--port", str(redis_port), "--bind", HOST, "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
@@ -366,6 +433,10 @@ def main() -> None:
             f"{HOST}:{port}",
             "--log-level",
             "warning",
+            "--access-logfile",
+            access_log,
+            "--access-logformat",
+            "%(m)s %(U)s %(q)s %(D)s",
         ],
         cwd=ROOT,
         env=env,
@@ -380,12 +451,12 @@ def main() -> None:
             2 if args.quick else 6,
         )
         data = prepare(scale=1 if args.quick else 10)
-        paced = measure(port, data, args.threads, seconds, args.rate, kpis)
+        paced = measure(port, data, args.threads, seconds, args.rate, kpis, log)
         saturated = None
         if not args.paced_only:
             # The specialists' items were claimed and approved in the paced phase: deal fresh ones for saturation.
             data = prepare(scale=1 if args.quick else 10)
-            saturated = measure(port, data, args.threads, seconds, 0, kpis)
+            saturated = measure(port, data, args.threads, seconds, 0, kpis, log)
         print()
         for name in sorted(paced["rows"]):
             target = TARGETS.get(name)
@@ -402,6 +473,21 @@ def main() -> None:
                 print(
                     f"RESULT | load p95 {name} vs /ping p95, {args.rate:.0f} req/s | {paced['rows'][name]['p95']:.2f}"
                     f" ms | baseline {paced['floor']['p95']:.2f} ms | ratio {ratio:.2f}x | info"
+                )
+        # Where the time goes (information): the same p95 against GET /ping sent alongside the mix (the mix's own
+        # contention on 2 shared cores), and gunicorn's time for the request (without the client and loopback).
+        in_mix = paced["ping_in_mix"]
+        for name in TARGETS:
+            row = paced["rows"][name]
+            print(
+                f"RESULT | load p95 {name} vs /ping p95 in the mix | {row['p95']:.2f} ms | baseline"
+                f" {in_mix['p95']:.2f} ms | ratio {row['p95'] / in_mix['p95']:.2f}x | info"
+            )
+            if "server_p95" in row and "server_p95" in paced["floor"]:
+                print(
+                    f"RESULT | server-side p95 {name} vs /ping | {row['server_p95']:.2f} ms | baseline"
+                    f" {paced['floor']['server_p95']:.2f} ms | ratio {row['server_p95'] / paced['floor']['server_p95']:.2f}x"
+                    " | info"
                 )
         errors = paced["errors"] + (saturated["errors"] if saturated else 0)
         print(f"RESULT | load errors (all phases) | {errors} | target 0 | {'ok' if errors == 0 else 'MISSED'}")
@@ -423,6 +509,8 @@ def main() -> None:
         server.wait(timeout=30)
         redis.terminate()
         redis.wait(timeout=10)
+        if os.path.exists(access_log):
+            os.remove(access_log)
 
 
 if __name__ == "__main__":
