@@ -17,7 +17,7 @@ COPY pyproject.toml ./
 RUN pip install . && rm -rf build *.egg-info
 
 # Only what runs in production: no .venv, node_modules, var/, tests or local .env from the build context.
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY ordermgmt ./ordermgmt
 COPY approvals ./approvals
 COPY licenses ./licenses
