@@ -1,7 +1,7 @@
 """Load: gunicorn (3 sync workers, DEBUG off) on PostgreSQL with the demo data at 10x, driven over loopback by a
 small stdlib-threads HTTP client, next to the same client against GET /ping (no database: the framework's floor).
 
-    python bench/load.py [--quick] [--seconds 30] [--threads 8] [--rate 20]
+    python bench/load.py [--quick] [--seconds 120] [--threads 8] [--rate 20]
 
 The mix: reps submit, recall and edit their own opportunities; specialists read their region's queue, claim and
 approve; managers read the queue page, every region's queue and /api/kpis/. After an unmeasured warm-up, two runs:
@@ -376,7 +376,13 @@ TARGETS = {"queue (API)": 5, "submit": 5}  # the issue's target; every other end
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="scale 1 data, 5 s phases")
-    parser.add_argument("--seconds", type=float, default=None, help="length of each phase (default 30, quick 5)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="length of each phase (default: paced 120, saturation 30; quick 5). At 20 req/s, 120 s gives ~200"
+        " samples per endpoint: with 30 s (~50), a p95 was the third-slowest request and moved 5.8x-9x between runs",
+    )
     parser.add_argument("--threads", type=int, default=8, help="concurrent virtual users per phase")
     parser.add_argument(
         "--rate", type=float, default=20, help="total requests/s the users offer in the paced phases (default 20)"
@@ -384,7 +390,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, as deployed)")
     parser.add_argument("--paced-only", action="store_true", help="skip the saturation run")
     args = parser.parse_args()
-    seconds = args.seconds or (5 if args.quick else 30)
+    seconds = args.seconds or (5 if args.quick else 120)
+    saturation_seconds = args.seconds or (5 if args.quick else 30)
     db_name = "om_bench_load_quick" if args.quick else "om_bench_load"
     # Every run approves a few hundred queue items: start from a fresh seed once a region's queue runs low.
     left = psql(
@@ -456,7 +463,7 @@ def main() -> None:
         if not args.paced_only:
             # The specialists' items were claimed and approved in the paced phase: deal fresh ones for saturation.
             data = prepare(scale=1 if args.quick else 10)
-            saturated = measure(port, data, args.threads, seconds, 0, kpis, log)
+            saturated = measure(port, data, args.threads, saturation_seconds, 0, kpis, log)
         print()
         for name in sorted(paced["rows"]):
             target = TARGETS.get(name)
