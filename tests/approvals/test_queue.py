@@ -195,8 +195,9 @@ def test_queue_rows_equal_the_orms_values_row_for_row(fields, manager, specialis
         services.approval_escalate(opportunity_id=opps[1].pk, actor=opps[1].owner, reason="Go-live")
     services.approval_approve(opportunity_id=opps[2].pk, actor=specialist, comment="ok")
     services.approval_approve(opportunity_id=opps[3].pk, actor=manager, comment="ok")
-    for stage, waiting in (("om", 5), ("billing", 2)):
-        queryset = selectors.approval_queue(user=manager, stage=stage)
+    scopes = [(manager, "om", 5), (manager, "billing", 2), (specialist, "om", 5), (specialist, "billing", 2)]
+    for user, stage, waiting in [*scopes, (opps[4].owner, "om", 1)]:  # every region, one region, a rep's own
+        queryset = selectors.approval_queue(user=user, stage=stage)
         orm = queryset.select_related(None).prefetch_related(None).order_by(*selectors.QUEUE_ORDER)
         expected = list(orm.values(*fields))
         assert len(expected) == waiting
