@@ -30,7 +30,8 @@ def _primary_quote_prefetch() -> Prefetch:
 
 def opportunity_prefetches() -> list[Prefetch]:
     """What the serializer and the requirements engine read besides the row: the primary quote with its contacts,
-    and the documents. Shared by the list and by the workflow's locked read, so an action answers without re-reading.
+    and the documents. The list prefetches them; the workflow's locked read runs the same querysets for its one row
+    (`opportunity_load_related`), so an action answers without re-reading.
     """
     return [
         _primary_quote_prefetch(),
@@ -39,18 +40,13 @@ def opportunity_prefetches() -> list[Prefetch]:
 
 
 def opportunity_load_related(opportunity: Opportunity) -> Opportunity:
-    """Attach to one loaded opportunity what `opportunity_prefetches()` would (the primary quote with its contacts,
-    the documents), with two plain reads: for a single row the prefetch machinery costs more than its queries."""
-    quotes = list(
-        Quote.objects.filter(opportunity_id=opportunity.pk, is_primary=True).select_related(
-            "sold_to_contact", "bill_to_contact"
-        )
-    )
-    documents = list(Document.objects.filter(opportunity_id=opportunity.pk).order_by("pk"))
-    for related in (*quotes, *documents):
-        related.opportunity = opportunity  # as a prefetch leaves it: no query to walk back
-    opportunity.prefetched_primary_quotes = quotes
-    opportunity.prefetched_documents = documents
+    """Attach to one loaded opportunity what `opportunity_prefetches()` loads for a list, with the same querysets run
+    as plain reads: for a single row the prefetch machinery costs more than its queries."""
+    for prefetch in opportunity_prefetches():
+        related = list(prefetch.queryset.filter(opportunity_id=opportunity.pk))
+        for obj in related:
+            obj.opportunity = opportunity  # as a prefetch leaves it: no query to walk back
+        setattr(opportunity, prefetch.to_attr, related)
     return opportunity
 
 
