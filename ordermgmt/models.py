@@ -165,13 +165,32 @@ class User(AbstractUser):
         """
         codes = self.__dict__.get("_region_codes")
         if codes is None:
-            codes = [self.region_id] if self.region_id else []
-            codes += [r.pk for r in self.covered_regions.all() if r.pk not in codes]
-            self.__dict__["_region_codes"] = codes
+            codes = self.remember_region_codes(
+                self.covered_regions.through.objects.filter(user_id=self.pk)
+                .order_by("region_id")
+                .values_list("region_id", flat=True)
+            )
         return list(codes)
+
+    def remember_region_codes(self, covered) -> list[str]:
+        """Keep the region codes from covered region codes read elsewhere (in code order), e.g. in the query that
+        loaded this user (`covered_region_codes()`)."""
+        codes = [self.region_id] if self.region_id else []
+        codes += [code for code in covered if code not in codes]
+        self.__dict__["_region_codes"] = codes
+        return codes
 
     def forget_region_codes(self) -> None:
         self.__dict__.pop("_region_codes", None)
+
+
+def covered_region_codes(user_ref: str = "pk"):
+    """An expression for the codes of the regions the user at `user_ref` covers, in code order (PostgreSQL), for
+    `User.remember_region_codes()`: it lets the query that loads a user also read them."""
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    covered = User.covered_regions.through.objects.filter(user_id=models.OuterRef(user_ref))
+    return ArraySubquery(covered.order_by("region_id").values("region_id"))
 
 
 @pghistory.track(model_name="AccountAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
