@@ -3,6 +3,7 @@
 import django_filters
 from rest_framework.exceptions import ValidationError
 
+from ordermgmt.filters import SelectorChoiceFilter
 from ordermgmt.models import Region
 
 from .models import Submission
@@ -10,24 +11,20 @@ from .selectors import queue_filter_sla
 
 
 class QueueFilterSet(django_filters.FilterSet):
-    region = django_filters.ChoiceFilter(choices=Region.Code.choices, method="filter_noop")
+    region = SelectorChoiceFilter(choices=Region.Code.choices)
     claimed_by = django_filters.CharFilter(method="filter_claimed_by", help_text="A user id, `me` or `none`.")
     sla_state = django_filters.ChoiceFilter(
         choices=[("ok", "ok"), ("at_risk", "at risk"), ("breached", "breached")], method="filter_sla"
     )
     escalated = django_filters.BooleanFilter()
-    stage = django_filters.ChoiceFilter(
+    stage = SelectorChoiceFilter(
         choices=[("om", "Order Management"), ("billing", "Billing")],
-        method="filter_noop",
         help_text="Which queue: Order Management's (default) or Billing's (default for Billing users).",
     )
 
     class Meta:
         model = Submission
         fields = ["region", "claimed_by", "sla_state", "escalated"]
-
-    def filter_noop(self, queryset, name, value):
-        return queryset  # applied by the selector
 
     def filter_claimed_by(self, queryset, name, value):
         value = value.strip().lower()

@@ -6,6 +6,22 @@ from django.db.models import Q
 from .models import Account, Contact, Opportunity
 
 
+class SelectorChoiceFilter(django_filters.ChoiceFilter):
+    """A choice the FilterSet only validates (400 naming the parameter): the view's selector applies it.
+
+    Because it never changes the queryset, `FilterSetBackend` can check a valid value itself without building the
+    FilterSet and its form.
+    """
+
+    def filter(self, qs, value):
+        return qs
+
+    def accepts(self, value: str) -> bool:
+        choices = self.extra["choices"]
+        choices = choices() if callable(choices) else choices
+        return value == "" or value in {str(key) for key, _ in choices}
+
+
 class OpportunityFilterSet(django_filters.FilterSet):
     start_date_after = django_filters.DateFilter(field_name="start_date", lookup_expr="gte")
     start_date_before = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")

@@ -99,6 +99,44 @@ def test_claimed_by_and_escalated_filters(as_user, specialist):
     assert "region" in response.json()
 
 
+@pytest.mark.parametrize(
+    ("query", "skips_the_filterset"),
+    [
+        ("region=EMEA", True),
+        ("page_size=5&region=EMEA&stage=billing", True),
+        ("region=", True),
+        ("region=MARS", False),
+        ("region=MARS&region=EMEA", True),  # the last value counts, as for the FilterSet's form and the selector
+        ("region=EMEA&region=MARS", False),
+        ("region=EMEA&claimed_by=me", False),
+        ("stage=nope", False),
+        ("escalated=true", False),
+    ],
+)
+def test_only_valid_selector_choices_skip_the_filterset(rf, manager, query, skips_the_filterset):
+    from approvals.api.views import QueueViewSet
+    from ordermgmt.api.filtering import FilterSetBackend
+
+    request = rf.get(f"/api/queue/?{query}")
+    assert (
+        FilterSetBackend()._only_valid_selector_choices(request.GET, QueueViewSet(), Submission.objects.all())
+        is skips_the_filterset
+    )
+
+
+def test_selector_choices_answer_as_the_filterset_would(as_user, manager):
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=PT)
+    submit(at=at)
+    emea = submit(at=at, rep=RepFactory(region=region("EMEA")))
+    client = as_user(manager)
+    assert [r["opportunity"] for r in queue(client, "?region=MARS&region=EMEA")["results"]] == [emea.pk]
+    assert len(queue(client, "?region=")["results"]) == 2
+    for bad in ("?region=EMEA&region=MARS", "?stage=nope"):
+        response = client.get(f"/api/queue/{bad}")
+        assert response.status_code == 400
+        assert list(response.json()) == [bad.split("&")[-1].strip("?").split("=")[0]]
+
+
 def test_regions_and_billing_queue(as_user, manager, billing, specialist):
     at = datetime(2026, 12, 1, 9, 0, tzinfo=PT)
     amer = submit(at=at)
