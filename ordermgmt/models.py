@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 
 
 class TimeStampedModel(models.Model):
@@ -184,13 +185,23 @@ class User(AbstractUser):
         self.__dict__.pop("_region_codes", None)
 
 
-def covered_region_codes(user_ref: str = "pk"):
-    """An expression for the codes of the regions the user at `user_ref` covers, in code order (PostgreSQL), for
-    `User.remember_region_codes()`: it lets the query that loads a user also read them."""
-    from django.contrib.postgres.expressions import ArraySubquery
+def covered_region_codes(user_id_column: str) -> RawSQL:
+    """SQL for the codes of the regions that the user whose id is in `user_id_column` (a quoted, qualified column of
+    the query, e.g. '"authtoken_token"."user_id"') covers, in code order, for `User.remember_region_codes()`: it lets
+    the query that loads a user read them too (PostgreSQL).
 
-    covered = User.covered_regions.through.objects.filter(user_id=models.OuterRef(user_ref))
-    return ArraySubquery(covered.order_by("region_id").values("region_id"))
+    Raw SQL because an ArraySubquery costs ~0.5 ms more per query to compile, as much as the query it saves.
+    """
+    from django.contrib.postgres.fields import ArrayField
+
+    through = User.covered_regions.through._meta
+    user, region = through.get_field("user").column, through.get_field("region").column
+    return RawSQL(
+        f'ARRAY(SELECT c."{region}" FROM "{through.db_table}" c WHERE c."{user}" = {user_id_column}'
+        f' ORDER BY c."{region}")',
+        (),
+        output_field=ArrayField(models.CharField(max_length=8)),
+    )
 
 
 @pghistory.track(model_name="AccountAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
