@@ -9,7 +9,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from ordermgmt.exceptions import (
@@ -19,12 +20,12 @@ from ordermgmt.exceptions import (
     NotVisibleError,
     PermissionDeniedError,
 )
-from ordermgmt.models import Opportunity, Region, User
+from ordermgmt.models import Opportunity, Region, RegionClosure, User
 from ordermgmt.selectors import opportunity_load_related
 from ordermgmt.services import notification_send, opportunity_event_record
 
 from . import requirements
-from .calendar import business_hours_between, in_business_hours
+from .calendar import business_hours_between, in_business_hours, remember_closures
 from .models import ALLOWED_TRANSITIONS, Decision, Submission
 from .sla import held_until, sla_times
 
@@ -35,9 +36,9 @@ State = Submission.State
 # --- guards --------------------------------------------------------------------------------------------------------
 
 
-def _lock(opportunity_id: int, actor: User) -> Opportunity:
+def _lock(opportunity_id: int, actor: User, **annotations) -> Opportunity:
     """The opportunity row locked for this transaction, with what the requirements engine and the API's answer read
-    (primary quote and contacts, documents: two unlocked reads after the lock is held).
+    (primary quote and contacts, documents: two unlocked reads after the lock is held), and any `annotations`.
 
     Only within what `actor` may see: anything else is NotVisibleError (404), as if it did not exist. Every role
     that may act on an opportunity can see it, so this is the API's object scope, checked in the lock's own read.
@@ -47,6 +48,7 @@ def _lock(opportunity_id: int, actor: User) -> Opportunity:
             Opportunity.objects.visible_to(actor)
             .select_for_update(no_key=True, of=("self",))
             .select_related("account", "owner", "region")
+            .annotate(**annotations)
             .get(pk=opportunity_id)
         )
     except Opportunity.DoesNotExist as exc:
@@ -153,6 +155,31 @@ def _notify_rep(opp: Opportunity, verb: str, message: str) -> None:
 # --- rep actions ---------------------------------------------------------------------------------------------------
 
 
+def _submit_reads() -> dict:
+    """What submit reads besides the row, as columns of the lock's own statement: the number of earlier submissions
+    (for `sequence`) and, on PostgreSQL, the region's closure dates (for the SLA calendar). Two queries less.
+
+    Raw SQL because an ORM subquery costs ~0.5 ms to compile, about as much as the query it would save.
+    """
+    opportunity = connection.ops.quote_name(Opportunity._meta.db_table)
+    reads = {
+        "earlier_submissions": RawSQL(
+            f"SELECT COUNT(*) FROM {Submission._meta.db_table} s WHERE s.opportunity_id = {opportunity}.id",
+            (),
+            output_field=models.IntegerField(),
+        )
+    }
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.fields import ArrayField
+
+        reads["region_closure_dates"] = RawSQL(
+            f"ARRAY(SELECT c.date FROM {RegionClosure._meta.db_table} c WHERE c.region_id = {opportunity}.region_id)",
+            (),
+            output_field=ArrayField(models.DateField()),
+        )
+    return reads
+
+
 @transaction.atomic
 def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunity:
     """Submit (or resubmit after a fix) for booking approval: checks every booking requirement, moves the stage from
@@ -160,7 +187,7 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
 
     Refused with 400 and `unmet_requirements` when a requirement is not met; nothing is queued then.
     """
-    opp = _lock(opportunity_id, actor)
+    opp = _lock(opportunity_id, actor, **_submit_reads())
     _require_owner(actor, opp, "submit")
     _check_transition(opp, Status.SUBMITTED, "submit")
     unmet = requirements.unmet(opp)
@@ -170,10 +197,12 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
             extra={"unmet_requirements": [{"code": r.code, "label": r.label, "field": r.field} for r in unmet]},
         )
     now = now or timezone.now()
+    if hasattr(opp, "region_closure_dates"):
+        remember_closures(opp.region, opp.region_closure_dates)
     times = sla_times(now, opp.region)
     quote = opp.primary_quote
     start_date = opp.start_date or (quote.start_date if quote else None) or now.date()
-    previous = opp.submissions.count()
+    previous = opp.earlier_submissions
     submission = Submission.objects.create(
         opportunity=opp,
         submitted_by=actor,

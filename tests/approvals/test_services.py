@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from approvals import selectors, services
 from approvals.models import Submission
@@ -154,3 +156,33 @@ def test_in_business_hours_drives_the_live_countdown(local, expected):
     from approvals.calendar import in_business_hours
 
     assert in_business_hours(local, region("AMER")) is expected
+
+
+def test_each_submission_is_numbered_after_the_earlier_ones(rep, specialist):
+    opp = ready_opportunity(owner=rep)
+    services.approval_submit(opportunity_id=opp.pk, actor=rep)
+    services.approval_recall(opportunity_id=opp.pk, actor=rep)
+    services.approval_submit(opportunity_id=opp.pk, actor=rep)
+    services.approval_reject(opportunity_id=opp.pk, actor=specialist, reasons=["other"], comment="Fix the PO")
+    other = ready_opportunity(owner=rep)  # another opportunity's submissions do not count
+    services.approval_submit(opportunity_id=other.pk, actor=rep)
+    services.approval_submit(opportunity_id=opp.pk, actor=rep)
+    assert list(opp.submissions.order_by("pk").values_list("sequence", "state")) == [
+        (1, "recalled"),
+        (2, "om_rejected"),
+        (3, "submitted"),
+    ]
+    assert other.submissions.get().sequence == 1
+
+
+def test_submit_reads_the_count_and_the_closures_with_the_locked_row(rep):
+    """The SLA due time counts a region closure read in the lock's own statement (no separate closure query)."""
+    RegionClosure.objects.create(region_id="AMER", date=date(2026, 5, 18), reason="Company day off")
+    opp = ready_opportunity(owner=rep)
+    submitted = datetime(2026, 5, 15, 16, 45, tzinfo=PT)  # Friday after the cut-off: the clock starts Tuesday
+    with time_machine.travel(submitted, tick=False), CaptureQueriesContext(connection) as ctx:
+        services.approval_submit(opportunity_id=opp.pk, actor=rep)
+    submission = opp.submissions.get()
+    assert submission.clock_started_at == datetime(2026, 5, 19, 7, 0, tzinfo=PT)
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith('SELECT "ordermgmt_regionclosure"')]
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
