@@ -32,7 +32,7 @@ def queued(client, query="") -> set[int]:
 
 def test_a_specialists_covered_regions_come_with_the_token_query():
     amer, emea = submit(at=AT), submit(at=AT, rep=RepFactory(region=region("EMEA")))
-    submit(at=AT, rep=RepFactory(region=region("APAC")))
+    apac = submit(at=AT, rep=RepFactory(region=region("APAC")))
     spec = SpecialistFactory(region=region("AMER"))
     spec.covered_regions.add(region("EMEA"))
     client = token_client(spec)
@@ -43,6 +43,7 @@ def test_a_specialists_covered_regions_come_with_the_token_query():
     assert "authtoken_token" in coverage_reads[0]
     # A covered region's item opens too (object scope), and an uncovered one is 404.
     assert client.get(f"/api/opportunities/{emea.pk}/").status_code == 200
+    assert client.get(f"/api/opportunities/{apac.pk}/").status_code == 404
 
 
 def test_a_coverage_change_is_seen_by_the_next_request():
