@@ -64,7 +64,8 @@ class Submission(models.Model):
 
     OPEN_STATES = (State.SUBMITTED, State.OM_APPROVED)
 
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="submissions")
+    # Indexed by the (opportunity, sequence) constraint below, which leads with it.
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="submissions", db_index=False)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField()
     # The queue it sits in: the opportunity's region, or the region it was handed to on escalation.
@@ -117,6 +118,8 @@ class Submission(models.Model):
                 condition=Q(state__in=["submitted", "om_approved"]),
                 name="submission_one_open_per_opportunity",
             ),
+            # Numbers an opportunity's submissions 1, 2, 3…; its index also answers "the latest one" in one probe.
+            models.UniqueConstraint(fields=["opportunity", "sequence"], name="submission_sequence_per_opportunity"),
             models.CheckConstraint(
                 condition=Q(sla_due_at__gte=models.F("clock_started_at")), name="submission_sla_order"
             ),

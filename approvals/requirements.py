@@ -104,7 +104,7 @@ def rejection_reason_codes() -> set[str]:
 
 
 def _kinds(opp: Opportunity) -> set[str]:
-    return {doc.kind for doc in opp.attached_documents}
+    return opp.document_kinds()
 
 
 def _quote(opp: Opportunity):

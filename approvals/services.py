@@ -21,7 +21,7 @@ from ordermgmt.exceptions import (
     PermissionDeniedError,
 )
 from ordermgmt.models import Opportunity, Region, RegionClosure, User
-from ordermgmt.selectors import opportunity_load_related
+from ordermgmt.selectors import opportunity_attach_related, opportunity_with_related
 from ordermgmt.services import notification_send, opportunity_event_record
 
 from . import requirements
@@ -37,23 +37,20 @@ State = Submission.State
 
 
 def _lock(opportunity_id: int, actor: User, **annotations) -> Opportunity:
-    """The opportunity row locked for this transaction, with what the requirements engine and the API's answer read
-    (primary quote and contacts, documents: two unlocked reads after the lock is held), and any `annotations`.
+    """The opportunity row locked for this transaction, read in one statement with what the requirements engine
+    and the API's answer read (primary quote and contacts, documents' kinds: `opportunity_with_related`), and any
+    `annotations`.
 
     Only within what `actor` may see: anything else is NotVisibleError (404), as if it did not exist. Every role
     that may act on an opportunity can see it, so this is the API's object scope, checked in the lock's own read.
     """
+    owner = actor if actor.is_rep else None  # a rep acts on their own opportunities: no need to read them again
+    locked = Opportunity.objects.visible_to(actor).select_for_update(no_key=True, of=("self",))
     try:
-        opp = (
-            Opportunity.objects.visible_to(actor)
-            .select_for_update(no_key=True, of=("self",))
-            .select_related("account", "owner", "region")
-            .annotate(**annotations)
-            .get(pk=opportunity_id)
-        )
+        opp = opportunity_with_related(locked, owner=owner).annotate(**annotations).get(pk=opportunity_id)
     except Opportunity.DoesNotExist as exc:
         raise NotVisibleError() from exc
-    return opportunity_load_related(opp)
+    return opportunity_attach_related(opp, owner=owner)
 
 
 def _open_submission(opp: Opportunity) -> Submission | None:
@@ -156,15 +153,17 @@ def _notify_rep(opp: Opportunity, verb: str, message: str) -> None:
 
 
 def _submit_reads() -> dict:
-    """What submit reads besides the row, as columns of the lock's own statement: the number of earlier submissions
-    (for `sequence`) and, on PostgreSQL, the region's closure dates (for the SLA calendar). Two queries less.
+    """What submit reads besides the row, as columns of the lock's own statement: the latest submission's number
+    (for `sequence`; one probe of the (opportunity, sequence) unique index, however often it was resubmitted) and,
+    on PostgreSQL, the region's closure dates (for the SLA calendar). Two queries less.
 
     Raw SQL because an ORM subquery costs ~0.5 ms to compile, about as much as the query it would save.
     """
     opportunity = connection.ops.quote_name(Opportunity._meta.db_table)
     reads = {
-        "earlier_submissions": RawSQL(
-            f"SELECT COUNT(*) FROM {Submission._meta.db_table} s WHERE s.opportunity_id = {opportunity}.id",
+        "latest_sequence": RawSQL(
+            f"SELECT COALESCE(MAX(s.sequence), 0) FROM {Submission._meta.db_table} s"
+            f" WHERE s.opportunity_id = {opportunity}.id",
             (),
             output_field=models.IntegerField(),
         )
@@ -202,13 +201,12 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
     times = sla_times(now, opp.region)
     quote = opp.primary_quote
     start_date = opp.start_date or (quote.start_date if quote else None) or now.date()
-    previous = opp.earlier_submissions
     submission = Submission.objects.create(
         opportunity=opp,
         submitted_by=actor,
         submitted_at=now,
         region=opp.region,
-        sequence=previous + 1,
+        sequence=opp.latest_sequence + 1,
         start_date=start_date,
         net_arr=opp.net_arr,
         amount=opp.amount,

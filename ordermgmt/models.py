@@ -414,6 +414,12 @@ class Opportunity(TimeStampedModel):
         loaded = self.__dict__.get("prefetched_documents")
         return loaded if loaded is not None else self.documents.all()
 
+    def document_kinds(self) -> set[str]:
+        """The kinds of the attached documents: what `opportunity_with_related()` read with the row, else from
+        `attached_documents`."""
+        kinds = self.__dict__.get("loaded_document_kinds")
+        return set(kinds) if kinds is not None else {doc.kind for doc in self.attached_documents}
+
 
 @pghistory.track(model_name="QuoteAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
 class Quote(TimeStampedModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import CharField, FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from .models import Account, Contact, Document, Notification, Opportunity, OpportunityEvent, Quote, Region, User
 
@@ -30,8 +32,8 @@ def _primary_quote_prefetch() -> Prefetch:
 
 def opportunity_prefetches() -> list[Prefetch]:
     """What the serializer and the requirements engine read besides the row: the primary quote with its contacts,
-    and the documents. The list prefetches them; the workflow's locked read runs the same querysets for its one row
-    (`opportunity_load_related`), so an action answers without re-reading.
+    and the documents. The list prefetches them; the workflow's locked read joins them into its own statement
+    (`opportunity_with_related`), so an action answers without re-reading.
     """
     return [
         _primary_quote_prefetch(),
@@ -39,14 +41,44 @@ def opportunity_prefetches() -> list[Prefetch]:
     ]
 
 
-def opportunity_load_related(opportunity: Opportunity) -> Opportunity:
-    """Attach to one loaded opportunity what `opportunity_prefetches()` loads for a list, with the same querysets run
-    as plain reads: for a single row the prefetch machinery costs more than its queries."""
-    for prefetch in opportunity_prefetches():
-        related = list(prefetch.queryset.filter(opportunity_id=opportunity.pk))
-        for obj in related:
-            obj.opportunity = opportunity  # as a prefetch leaves it: no query to walk back
-        setattr(opportunity, prefetch.to_attr, related)
+def opportunity_with_related(queryset: QuerySet[Opportunity], *, owner: User | None = None) -> QuerySet[Opportunity]:
+    """`queryset` reading, in its own statement, what the serializer and the requirements engine read for one row:
+    the account, owner and region, the primary quote with both contacts (a filtered join: at most one primary quote
+    per opportunity) and, on PostgreSQL, the documents' kinds. Pair with `opportunity_attach_related()`.
+
+    For the workflow's locked read: two queries less per action than reading the quote and documents after it.
+    `owner`: the user the rows are expected to belong to (a rep acting on their own), not joined again; the owner
+    of any other row is read when asked for.
+    """
+    related = {"with_primary_quote": FilteredRelation("quotes", condition=Q(quotes__is_primary=True))}
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.fields import ArrayField
+
+        document = Document._meta.db_table
+        opportunity = connection.ops.quote_name(Opportunity._meta.db_table)
+        related["loaded_document_kinds"] = RawSQL(
+            f"ARRAY(SELECT d.kind FROM {document} d WHERE d.opportunity_id = {opportunity}.id ORDER BY d.id)",
+            (),
+            output_field=ArrayField(CharField()),
+        )
+    return queryset.annotate(**related).select_related(
+        "account",
+        *([] if owner is not None else ["owner"]),
+        "region",
+        "with_primary_quote__sold_to_contact",
+        "with_primary_quote__bill_to_contact",
+    )
+
+
+def opportunity_attach_related(opportunity: Opportunity, *, owner: User | None = None) -> Opportunity:
+    """Hand what `opportunity_with_related()` read to the properties that read it (`Opportunity.primary_quote`,
+    `.document_kinds()`), as a list's prefetch leaves it, and `owner` if the row is theirs."""
+    if owner is not None and opportunity.owner_id == owner.pk:
+        opportunity.owner = owner
+    quote = opportunity.__dict__.get("with_primary_quote")  # not set at all when the outer join found no quote
+    if quote is not None:
+        quote.opportunity = opportunity  # no query to walk back
+    opportunity.prefetched_primary_quotes = [quote] if quote is not None else []
     return opportunity
 
 

@@ -13,7 +13,7 @@ from approvals import selectors, services
 from approvals.models import Submission
 from ordermgmt import services as om_services
 from ordermgmt.exceptions import PermissionDeniedError
-from ordermgmt.models import OutboxMessage, RegionClosure
+from ordermgmt.models import Opportunity, OutboxMessage, RegionClosure
 from tests.factories import SpecialistFactory, ready_opportunity, region
 
 pytestmark = pytest.mark.django_db
@@ -184,5 +184,83 @@ def test_submit_reads_the_count_and_the_closures_with_the_locked_row(rep):
         services.approval_submit(opportunity_id=opp.pk, actor=rep)
     submission = opp.submissions.get()
     assert submission.clock_started_at == datetime(2026, 5, 19, 7, 0, tzinfo=PT)
-    assert not [q for q in ctx.captured_queries if q["sql"].startswith('SELECT "ordermgmt_regionclosure"')]
-    assert not [q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    # One read: the locked row with its account, region, primary quote and contacts, documents' kinds, the latest
+    # submission's number and the closures. The writes follow (submission, opportunity, history line).
+    assert len(reads) == 1, reads
+    assert 'FROM "ordermgmt_opportunity"' in reads[0]
+    assert "FOR NO KEY UPDATE" in reads[0]
+    writes = [q["sql"].split("; ")[-1].split(" (")[0] for q in ctx.captured_queries if "INSERT" in q["sql"]]
+    assert writes == ['INSERT INTO "approvals_submission"', 'INSERT INTO "ordermgmt_opportunityevent"']
+
+
+def test_sequence_follows_the_latest_submission_and_is_unique_per_opportunity(rep):
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import SubmissionFactory
+
+    opp = ready_opportunity(owner=rep)
+    SubmissionFactory(opportunity=opp, sequence=4, state="recalled")  # e.g. earlier rounds imported with gaps
+    services.approval_submit(opportunity_id=opp.pk, actor=rep)
+    assert opp.submissions.get(state="submitted").sequence == 5
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SubmissionFactory(opportunity=opp, sequence=5, state="recalled")
+
+
+def _fresh(opp):
+    """What a plain read of the database says about `opp`'s quote and documents."""
+    quote = opp.quotes.filter(is_primary=True).first()
+    return {
+        "quote": quote and (quote.pk, quote.sold_to_contact.email, quote.bill_to_contact.email),
+        "kinds": set(opp.documents.values_list("kind", flat=True)),
+    }
+
+
+@pytest.mark.parametrize("actor_name", ["rep", "manager"])
+def test_the_locked_read_loads_quote_contacts_and_documents_as_a_plain_read_would(request, rep, actor_name):
+    from approvals.requirements import evaluate
+    from ordermgmt.models import Document
+    from tests.factories import ContactFactory, DocumentFactory, OpportunityFactory, QuoteFactory
+
+    actor = request.getfixturevalue(actor_name)
+    full = ready_opportunity(owner=rep)
+    QuoteFactory(opportunity=full, is_primary=False, number="Q-OLD")  # only the primary one is read
+    full_quote = full.quotes.get(is_primary=True)
+    full_quote.bill_to_contact = ContactFactory(account=full.account, email="ap@customer.example")
+    full_quote.save()
+    DocumentFactory(opportunity=full, kind=Document.Kind.PURCHASE_ORDER)
+    bare = OpportunityFactory(owner=rep)  # no quote, no documents
+    for opp in (full, bare):
+        from django.db import transaction
+
+        with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+            locked = services._lock(opp.pk, actor)
+            quote = locked.primary_quote
+            loaded = {
+                "quote": quote and (quote.pk, quote.sold_to_contact.email, quote.bill_to_contact.email),
+                "kinds": locked.document_kinds(),
+            }
+            owner_name, region_tz, account_name = str(locked.owner), locked.region.timezone, locked.account.name
+            met = {r.code: r.met for r in evaluate(locked)}
+        assert len(ctx.captured_queries) == 1, [q["sql"][:80] for q in ctx.captured_queries]  # the locked read
+        assert loaded == _fresh(opp)
+        assert (owner_name, region_tz, account_name) == (str(rep), opp.region.timezone, opp.account.name)
+        assert met == {r.code: r.met for r in evaluate(Opportunity.objects.get(pk=opp.pk))}
+    assert _fresh(full)["kinds"] == {"signed_order_form", "purchase_order"}
+    assert _fresh(bare) == {"quote": None, "kinds": set()}
+
+
+def test_an_expected_owner_is_only_used_for_the_rows_that_are_theirs(django_assert_num_queries, rep, other_rep):
+    from ordermgmt.selectors import opportunity_attach_related, opportunity_with_related
+
+    mine, theirs = ready_opportunity(owner=rep), ready_opportunity(owner=other_rep)
+    loaded = [
+        opportunity_attach_related(o, owner=rep)
+        for o in opportunity_with_related(
+            Opportunity.objects.filter(pk__in=[mine.pk, theirs.pk]).order_by("pk"), owner=rep
+        )
+    ]
+    with django_assert_num_queries(0):
+        assert loaded[0].owner is rep
+    with django_assert_num_queries(1):  # not joined: read when asked for, never taken from `owner`
+        assert loaded[1].owner == other_rep
