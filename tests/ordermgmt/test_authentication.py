@@ -81,3 +81,38 @@ def test_a_rep_and_a_manager_authenticate_the_same_way():
     submit(at=AT)
     assert token_client(rep).get(f"/api/opportunities/{mine.pk}/").status_code == 200
     assert len(queued(token_client(ManagerFactory()))) == 2
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("make_user", [RepFactory, SpecialistFactory, ManagerFactory])
+def test_the_token_statement_loads_what_the_orm_loads(django_assert_num_queries, make_user):
+    """The fixed SQL text reads the same token and user, field for field, as DRF's select_related query."""
+    from ordermgmt.api.authentication import TokenAuthentication
+
+    user = make_user()
+    if user.is_specialist:
+        user.covered_regions.add(region("APAC"), region("EMEA"))
+    key = Token.objects.create(user=user).key
+    with django_assert_num_queries(1):
+        authed, token = TokenAuthentication().authenticate_credentials(key)
+        codes = authed.region_codes()
+        assert token.user is authed
+    orm = Token.objects.select_related("user").get(key=key)
+    assert _fields(token) == _fields(orm)
+    assert _fields(authed) == _fields(orm.user)
+    assert codes == orm.user.region_codes()
+    assert codes == ([user.region_id, *(["APAC", "EMEA"] if user.is_specialist else [])] if user.region_id else [])
+    assert not authed._state.adding
+    assert authed._state.db == "default"
+
+
+def test_a_key_is_a_parameter_not_sql():
+    Token.objects.create(user=RepFactory())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token x'OR'1'='1'--")  # no spaces: it reaches the statement
+    response = client.get("/api/queue/")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
