@@ -21,7 +21,7 @@ from ordermgmt.exceptions import (
     PermissionDeniedError,
 )
 from ordermgmt.models import Opportunity, Region, RegionClosure, User
-from ordermgmt.selectors import opportunity_attach_related, opportunity_with_related
+from ordermgmt.selectors import opportunity_locked
 from ordermgmt.services import notification_send, opportunity_event_record
 
 from . import requirements
@@ -36,21 +36,18 @@ State = Submission.State
 # --- guards --------------------------------------------------------------------------------------------------------
 
 
-def _lock(opportunity_id: int, actor: User, **annotations) -> Opportunity:
+def _lock(opportunity_id: int, actor: User, **reads) -> Opportunity:
     """The opportunity row locked for this transaction, read in one statement with what the requirements engine
-    and the API's answer read (primary quote and contacts, documents' kinds: `opportunity_with_related`), and any
-    `annotations`.
+    and the API's answer read (`opportunity_locked`), and any extra `reads` (RawSQL columns of the row).
 
     Only within what `actor` may see: anything else is NotVisibleError (404), as if it did not exist. Every role
     that may act on an opportunity can see it, so this is the API's object scope, checked in the lock's own read.
     """
     owner = actor if actor.is_rep else None  # a rep acts on their own opportunities: no need to read them again
-    locked = Opportunity.objects.visible_to(actor).select_for_update(no_key=True, of=("self",))
-    try:
-        opp = opportunity_with_related(locked, owner=owner).annotate(**annotations).get(pk=opportunity_id)
-    except Opportunity.DoesNotExist as exc:
-        raise NotVisibleError() from exc
-    return opportunity_attach_related(opp, owner=owner)
+    opp = opportunity_locked(Opportunity.objects.visible_to(actor), opportunity_id, owner=owner, reads=reads)
+    if opp is None:
+        raise NotVisibleError()
+    return opp
 
 
 def _open_submission(opp: Opportunity) -> Submission | None:

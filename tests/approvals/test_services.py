@@ -251,15 +251,13 @@ def test_the_locked_read_loads_quote_contacts_and_documents_as_a_plain_read_woul
 
 
 def test_an_expected_owner_is_only_used_for_the_rows_that_are_theirs(django_assert_num_queries, rep, other_rep):
-    from ordermgmt.selectors import opportunity_attach_related, opportunity_with_related
+    from django.db import transaction
+
+    from ordermgmt.selectors import opportunity_locked
 
     mine, theirs = ready_opportunity(owner=rep), ready_opportunity(owner=other_rep)
-    loaded = [
-        opportunity_attach_related(o, owner=rep)
-        for o in opportunity_with_related(
-            Opportunity.objects.filter(pk__in=[mine.pk, theirs.pk]).order_by("pk"), owner=rep
-        )
-    ]
+    with transaction.atomic():
+        loaded = [opportunity_locked(Opportunity.objects.all(), o.pk, owner=rep) for o in (mine, theirs)]
     with django_assert_num_queries(0):
         assert loaded[0].owner is rep
     with django_assert_num_queries(1):  # not joined: read when asked for, never taken from `owner`
