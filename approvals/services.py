@@ -21,8 +21,9 @@ from ordermgmt.exceptions import (
     PermissionDeniedError,
 )
 from ordermgmt.models import Opportunity, Region, RegionClosure, User
+from ordermgmt.rawsql import save_together
 from ordermgmt.selectors import opportunity_locked
-from ordermgmt.services import notification_send, opportunity_event_record
+from ordermgmt.services import notification_send, opportunity_event, opportunity_event_record
 
 from . import requirements
 from .calendar import business_hours_between, in_business_hours, remember_closures
@@ -114,14 +115,15 @@ def _hours(a, b, region) -> Decimal:
     return Decimal(str(round(business_hours_between(a, b, region), 2)))
 
 
-def _set_status(opp: Opportunity, status: str, *, stage: str | None = None, **fields) -> None:
+def _move(opp: Opportunity, status: str, *, stage: str | None = None, **fields) -> list[str]:
+    """Set the opportunity's new status (and stage, and any other fields), bump its version; the fields to save."""
     opp.approval_status = status
     if stage:
         opp.stage = stage
     for name, value in fields.items():
         setattr(opp, name, value)
     opp.version += 1
-    opp.save(update_fields=["approval_status", "stage", "version", "updated_at", *fields])
+    return ["approval_status", "stage", "version", "updated_at", *fields]
 
 
 def _notify_reviewers(submission: Submission, verb: str, message: str) -> None:
@@ -198,7 +200,7 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
     times = sla_times(now, opp.region)
     quote = opp.primary_quote
     start_date = opp.start_date or (quote.start_date if quote else None) or now.date()
-    submission = Submission.objects.create(
+    submission = Submission(
         opportunity=opp,
         submitted_by=actor,
         submitted_at=now,
@@ -213,8 +215,8 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
         held_until=held_until(start_date, now),
     )
     resubmission = opp.approval_status in (Status.OM_REJECTED, Status.BILLING_REJECTED)
-    _set_status(opp, Status.SUBMITTED, stage=Opportunity.Stage.CLOSING)
-    opportunity_event_record(
+    moved = _move(opp, Status.SUBMITTED, stage=Opportunity.Stage.CLOSING)
+    event = opportunity_event(
         opportunity=opp,
         actor=actor,
         action="resubmitted" if resubmission else "submitted",
@@ -224,6 +226,7 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
             "sla_due_at": [None, times.due_at.isoformat()],
         },
     )
+    save_together(inserts=[submission, event], updates=[(opp, moved)])
     if resubmission:
         _notify_reviewers(submission, "resubmitted", f"{opp.name} was fixed and resubmitted by {actor}.")
     return opp
@@ -240,11 +243,11 @@ def approval_recall(*, opportunity_id: int, actor: User) -> Opportunity:
         )
     submission = _open_submission(opp)
     submission.state = State.RECALLED
-    submission.save(update_fields=["state"])
-    _set_status(opp, Status.DRAFT, stage=Opportunity.Stage.AWAITING_SIGNATURE)
-    opportunity_event_record(
+    moved = _move(opp, Status.DRAFT, stage=Opportunity.Stage.AWAITING_SIGNATURE)
+    event = opportunity_event(
         opportunity=opp, actor=actor, action="recalled", changes={"approval_status": [Status.SUBMITTED, Status.DRAFT]}
     )
+    save_together(inserts=[event], updates=[(submission, ["state"]), (opp, moved)])
     return opp
 
 
@@ -378,7 +381,7 @@ def _decide(
     om = decision_stage == Decision.Stage.ORDER_MANAGEMENT
     approved = outcome == Decision.Outcome.APPROVED
     hours = _hours(submission.clock_started_at if om else submission.om_decided_at, now, submission.region)
-    Decision.objects.create(
+    decision = Decision(
         submission=submission, stage=decision_stage, outcome=outcome, actor=actor, on_behalf_of=on_behalf,
         decided_at=now, reasons=reasons or [], comment=comment.strip(), business_hours=hours,
     )  # fmt: skip
@@ -387,26 +390,28 @@ def _decide(
         to_status = Status.OM_APPROVED if approved else Status.OM_REJECTED
         submission.om_decided_at, submission.om_decided_by, submission.om_business_hours = now, actor, hours
         submission.claimed_by = submission.claimed_by or actor
+        decided = ["om_decided_at", "om_decided_by", "om_business_hours", "claimed_by"]
     else:
         to_status = Status.CLOSED_WON if approved else Status.BILLING_REJECTED
         submission.billing_decided_at, submission.billing_decided_by = now, actor
         submission.billing_business_hours = hours
+        decided = ["billing_decided_at", "billing_decided_by", "billing_business_hours"]
     submission.state = to_status
-    submission.save()
     # A rejection hands the deal back to the rep at stage 6, editable again.
     if not approved:
         opp_stage = Opportunity.Stage.AWAITING_SIGNATURE
-    _set_status(opp, to_status, stage=opp_stage, **opp_fields)
+    moved = _move(opp, to_status, stage=opp_stage, **opp_fields)
     changes = {"approval_status": [before, to_status]}
     if reasons:
         changes["reasons"] = reasons
     if opp_stage:
         changes["stage"] = ["7-closing", opp_stage]
     changes.update({name: [None, str(value)] for name, value in opp_fields.items()})
-    opportunity_event_record(
+    event = opportunity_event(
         opportunity=opp, actor=actor, on_behalf_of=on_behalf, action=to_status, changes=changes,
         comment=comment.strip(),
     )  # fmt: skip
+    save_together(inserts=[decision, event], updates=[(submission, ["state", *decided]), (opp, moved)])
 
 
 def _reason_labels(reasons: list[str]) -> str:

@@ -122,7 +122,7 @@ def notification_email_send(*, notification_id: int) -> bool:
 # --- history ---------------------------------------------------------------------------------------------------------
 
 
-def opportunity_event_record(
+def opportunity_event(
     *,
     opportunity: Opportunity,
     actor: User | None,
@@ -131,8 +131,8 @@ def opportunity_event_record(
     comment: str = "",
     on_behalf_of: User | None = None,
 ) -> OpportunityEvent:
-    """Append one line to the opportunity's history (inside the caller's transaction)."""
-    return OpportunityEvent.objects.create(
+    """One line of the opportunity's history, not saved yet (for a caller that saves it with its other writes)."""
+    return OpportunityEvent(
         opportunity=opportunity,
         actor=actor,
         action=action,
@@ -140,6 +140,14 @@ def opportunity_event_record(
         comment=comment,
         on_behalf_of=on_behalf_of,
     )
+
+
+def opportunity_event_record(**kwargs) -> OpportunityEvent:
+    """Append one line to the opportunity's history (inside the caller's transaction); `opportunity_event`'s
+    arguments."""
+    event = opportunity_event(**kwargs)
+    event.save(force_insert=True)
+    return event
 
 
 def _jsonable(value: Any) -> Any:

@@ -190,8 +190,11 @@ def test_submit_reads_the_count_and_the_closures_with_the_locked_row(rep):
     assert len(reads) == 1, reads
     assert 'FROM "ordermgmt_opportunity"' in reads[0]
     assert "FOR NO KEY UPDATE" in reads[0]
-    writes = [q["sql"].split("; ")[-1].split(" (")[0] for q in ctx.captured_queries if "INSERT" in q["sql"]]
-    assert writes == ['INSERT INTO "approvals_submission"', 'INSERT INTO "ordermgmt_opportunityevent"']
+    writes = [q["sql"].split("; ")[-1] for q in ctx.captured_queries if "INSERT" in q["sql"]]
+    assert len(writes) == 1  # one statement: the submission, the opportunity's new status, the history line
+    assert writes[0].startswith("WITH ")
+    for part in ('INSERT INTO "approvals_submission"', 'UPDATE "ordermgmt_opportunity"', 'INSERT INTO "ordermgmt_opp'):
+        assert part in writes[0]
 
 
 def test_sequence_follows_the_latest_submission_and_is_unique_per_opportunity(rep):
