@@ -45,12 +45,16 @@ def outbox_enqueue(*, task: str, kwargs: dict[str, Any]) -> OutboxMessage:
     Tasks published this way must be idempotent (a drain racing a publish may send twice).
     """
     message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
-    transaction.on_commit(partial(outbox_publish, message_id=message.pk))
+    transaction.on_commit(partial(outbox_publish, message_id=message.pk, task=task, kwargs=kwargs))
     return message
 
 
-def outbox_publish(*, message_id: int) -> bool:
-    """Claim one pending message, send it to the broker, and release the claim if the broker refuses."""
+def outbox_publish(*, message_id: int, task: str | None = None, kwargs: dict[str, Any] | None = None) -> bool:
+    """Claim one pending message, send it to the broker, and release the claim if the broker refuses.
+
+    `task` and `kwargs`: the message's own, when the caller has them (the after-commit publish of
+    `outbox_enqueue`), saving the read of the row; the sweeper reads them from the row.
+    """
     from ordermgmt.celery import app
 
     now = timezone.now()
@@ -59,11 +63,13 @@ def outbox_publish(*, message_id: int) -> bool:
     )
     if not claimed:
         return False
-    message = OutboxMessage.objects.get(pk=message_id)
+    if task is None:
+        message = OutboxMessage.objects.get(pk=message_id)
+        task, kwargs = message.task, message.kwargs
     try:
-        app.send_task(message.task, kwargs=message.kwargs, retry=False)
+        app.send_task(task, kwargs=kwargs, retry=False)
     except Exception as exc:  # the broker is down or refused: keep the row pending for the sweeper
-        logger.warning("outbox: could not publish %s (%s); will retry", message.task, exc)
+        logger.warning("outbox: could not publish %s (%s); will retry", task, exc)
         OutboxMessage.objects.filter(pk=message_id).update(sent_at=None, last_error=str(exc)[:2000])
         return False
     return True

@@ -60,3 +60,20 @@ def test_notification_email_goes_to_the_recipient():
     assert services.notification_email_send(notification_id=notification.pk) is True
     assert mail.outbox[-1].to == ["rep@example.com"]
     assert "Deal approved" in mail.outbox[-1].subject
+
+
+@pytest.mark.django_db
+def test_the_after_commit_publish_does_not_read_the_message_back(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """It has the task and its arguments from the enqueue: one statement (the claim), then the broker."""
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.notification_send(recipient=RepFactory(), verb="test", message="hello")
+    message = OutboxMessage.objects.get()
+    assert message.task == "ordermgmt.tasks.notification_email_send"
+    with django_assert_num_queries(1):
+        callbacks[-1]()
+    message.refresh_from_db()
+    assert message.sent_at is not None
+    assert message.attempts == 1
+    assert not message.last_error
