@@ -109,10 +109,7 @@ def _scope_condition(scope: QuerySet[Opportunity]) -> tuple[str, tuple] | None:
         sql, params = scope.values("pk").query.sql_with_params()
     except EmptyResultSet:  # e.g. QuerySet.none()
         return None
-    return (
-        f"{connection.ops.quote_name(Opportunity._meta.db_table)}.{connection.ops.quote_name('id')} IN ({sql})",
-        params,
-    )
+    return f"{ModelColumns(Opportunity, Opportunity._meta.db_table).column('pk')} IN ({sql})", params
 
 
 @functools.cache
@@ -142,7 +139,8 @@ def _locked_statement(*, with_owner: bool) -> tuple[str, dict[str, ModelColumns]
     documents = Document._meta
     document_kinds = (
         f"ARRAY(SELECT d.{quote(documents.get_field('kind').column)} FROM {quote(documents.db_table)} d"
-        f" WHERE d.{quote(documents.get_field('opportunity').column)} = {opportunity.column('pk')} ORDER BY d.id)"
+        f" WHERE d.{quote(documents.get_field('opportunity').column)} = {opportunity.column('pk')}"
+        f" ORDER BY d.{quote(documents.pk.column)})"
     )
     sql = (
         f"SELECT {', '.join(columns.sql for columns in parts.values())}, {document_kinds}{{reads}}"
