@@ -40,7 +40,7 @@ def _token_statement(model) -> tuple[str, ModelColumns, ModelColumns]:
     users = ModelColumns(model._meta.get_field("user").related_model, "u")
     quote = connection.ops.quote_name
     sql = (
-        f"SELECT {tokens.sql}, {users.sql}, {covered_region_codes(users.column('id')).sql}"
+        f"SELECT {tokens.sql}, {users.sql}, {covered_region_codes(users.column('id'))}"
         f" FROM {quote(model._meta.db_table)} t JOIN {quote(users.model._meta.db_table)} u"
         f" ON {users.column('id')} = {tokens.column('user')} WHERE {tokens.column('key')} = %s"
     )
