@@ -88,18 +88,8 @@ def calendar_for(region) -> BusinessCalendar:
 
 
 def _closure_stamp(region) -> tuple[date, ...]:
-    # Uses prefetched closures when the selector loaded them (`prefetch_related("region__closures")`), or the dates
-    # a query read with the region (`remember_closures`).
-    cached = getattr(region, "_closure_dates", None)
-    if cached is None:
-        cached = remember_closures(region, [closure.date for closure in region.closures.all()])
-    return cached
-
-
-def remember_closures(region, dates) -> tuple[date, ...]:
-    """Keep a Region's closure dates read elsewhere (e.g. in the statement that loaded it) for `calendar_for`."""
-    region._closure_dates = tuple(sorted(dates))
-    return region._closure_dates
+    # The closures a selector prefetched with the region (`prefetch_related("region__closures")`), else one query.
+    return tuple(sorted(closure.date for closure in region.closures.all()))
 
 
 @functools.lru_cache(maxsize=64)

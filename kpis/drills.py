@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Q, QuerySet
+
+from ordermgmt.database import is_postgresql
 
 from . import selectors as s
 from .periods import MONTH_RE, PeriodError
@@ -38,7 +39,7 @@ def _eq(lookup: str) -> Callable[[QuerySet, str], QuerySet]:
 
 
 def _reason(qs: QuerySet, value: str) -> QuerySet:
-    if connection.vendor == "postgresql":
+    if is_postgresql():
         return qs.filter(reasons__contains=[value])
     return qs.filter(reasons__icontains=f'"{value}"')
 

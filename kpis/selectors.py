@@ -52,9 +52,11 @@ from approvals.cases.models import Case
 from approvals.models import Decision, Submission
 from approvals.requirements import rejection_reasons
 from licenses.models import LicenseTicket
+from ordermgmt.database import is_postgresql
 from ordermgmt.models import Opportunity, Region
 from subscriptions.models import Discrepancy
 
+from . import sql
 from .models import CsatResponse
 from .periods import Period, previous_quarters
 
@@ -92,7 +94,7 @@ class PercentileCont(Aggregate):
 
 def has_percentiles() -> bool:
     """Only PostgreSQL has percentile_cont; on the SQLite demo database median and p90 answer None."""
-    return connection.vendor == "postgresql"
+    return is_postgresql()
 
 
 def pct(part: int | None, whole: int | None) -> float | None:
@@ -439,17 +441,9 @@ def rejections_by_reason(scope: Scope) -> list[dict]:
     if not total:
         return []
     inner_sql, params = rejected.values("pk").query.sql_with_params()
-    table = Decision._meta.db_table
-    if connection.vendor == "postgresql":
-        unnest, code = "CROSS JOIN LATERAL jsonb_array_elements_text(d.reasons) AS r(code)", "r.code"
-    else:
-        unnest, code = "CROSS JOIN json_each(d.reasons) AS r", "r.value"
-    sql = (
-        f"SELECT {code}, count(*) FROM {table} d {unnest} WHERE d.id IN ({inner_sql}) "
-        f"GROUP BY {code} ORDER BY count(*) DESC, {code}"
-    )
+    statement = sql.REASON_COUNTS_POSTGRESQL if is_postgresql() else sql.REASON_COUNTS_SQLITE
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement.format(decisions=inner_sql), params)
         counts = cursor.fetchall()
     labels = dict(rejection_reasons())
     return [

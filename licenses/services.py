@@ -27,11 +27,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from approvals.calendar import calendar_for
+from ordermgmt.database import is_postgresql
 from ordermgmt.exceptions import Conflict, InvalidTransition
 from ordermgmt.models import Opportunity, OpportunityEvent, Quote, Region, User
 from ordermgmt.services import notification_send, opportunity_event_record
 from subscriptions.models import Subscription
 
+from . import sql
 from .models import ALLOWED_TRANSITIONS, LicenseDelivery, LicenseReviewRun, LicenseTicket
 
 logger = logging.getLogger(__name__)
@@ -253,23 +255,23 @@ def _review_chunk(
     return rows[-1][0], len(rows), counts
 
 
+def _advisory_key(region_code: str) -> list[int]:
+    return [ADVISORY_LOCK_CLASS, zlib.crc32(region_code.encode()) & 0x7FFFFFFF]
+
+
 def _advisory_lock(region_code: str) -> bool:
-    if connection.vendor != "postgresql":  # the SQLite development default serialises writers itself
+    if not is_postgresql():  # the SQLite development default serialises writers itself
         return True
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_LOCK_CLASS, zlib.crc32(region_code.encode()) & 0x7FFFFFFF]
-        )
+        cursor.execute(sql.TRY_ADVISORY_LOCK, _advisory_key(region_code))
         return cursor.fetchone()[0]
 
 
 def _advisory_unlock(region_code: str) -> None:
-    if connection.vendor != "postgresql":
+    if not is_postgresql():
         return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_LOCK_CLASS, zlib.crc32(region_code.encode()) & 0x7FFFFFFF]
-        )
+        cursor.execute(sql.ADVISORY_UNLOCK, _advisory_key(region_code))
 
 
 def license_review_region(

@@ -1,9 +1,11 @@
 """Project middleware: a Content-Security-Policy header, and a clean 503 when the database is gone."""
 
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
 from pghistory.middleware import HistoryMiddleware as PghistoryMiddleware
+
+from .database import is_postgresql
 
 # Every asset is served by the project itself, so the policy allows only 'self'.
 CSP = (
@@ -24,7 +26,7 @@ class HistoryMiddleware(PghistoryMiddleware):
     """
 
     def __call__(self, request):
-        if connection.vendor != "postgresql":
+        if not is_postgresql():
             return self.get_response(request)
         return super().__call__(request)
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import cached_property
 
 
 class TimeStampedModel(models.Model):
@@ -158,43 +159,20 @@ class User(AbstractUser):
         return self.role == self.Role.BILLING
 
     def region_codes(self) -> list[str]:
-        """The regions whose queue this person works: their own first, then the ones they cover.
+        """The regions whose queue this person works: their own first, then the ones they cover (in code order).
 
         Read once per loaded user (a request reads it for its scope and again for a permission check); code that
         changes the coverage calls `forget_region_codes()`.
         """
-        codes = self.__dict__.get("_region_codes")
-        if codes is None:
-            codes = self.remember_region_codes(
-                self.covered_regions.through.objects.filter(user_id=self.pk)
-                .order_by("region_id")
-                .values_list("region_id", flat=True)
-            )
-        return list(codes)
+        return list(self._region_codes)
 
-    def remember_region_codes(self, covered) -> list[str]:
-        """Keep the region codes from covered region codes read elsewhere (in code order), e.g. in the query that
-        loaded this user (`covered_region_codes()`)."""
-        codes = [self.region_id] if self.region_id else []
-        codes += [code for code in covered if code not in codes]
-        self.__dict__["_region_codes"] = codes
-        return codes
+    @cached_property
+    def _region_codes(self) -> tuple[str, ...]:
+        covered = self.covered_regions.order_by("pk").values_list("pk", flat=True)
+        return tuple(dict.fromkeys([*([self.region_id] if self.region_id else []), *covered]))
 
     def forget_region_codes(self) -> None:
         self.__dict__.pop("_region_codes", None)
-
-
-def covered_region_codes(user_id_column: str) -> str:
-    """SQL for the codes of the regions that the user whose id is in `user_id_column` (a quoted, qualified column of
-    the statement, e.g. '"u"."id"') covers, in code order, for `User.remember_region_codes()`: it lets the statement
-    that loads a user read them too (PostgreSQL arrays; the token authentication's statement).
-    """
-    through = User.covered_regions.through._meta
-    user, region = through.get_field("user").column, through.get_field("region").column
-    return (
-        f'ARRAY(SELECT c."{region}" FROM "{through.db_table}" c WHERE c."{user}" = {user_id_column}'
-        f' ORDER BY c."{region}")'
-    )
 
 
 @pghistory.track(model_name="AccountAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
@@ -408,10 +386,8 @@ class Opportunity(TimeStampedModel):
         return loaded if loaded is not None else self.documents.all()
 
     def document_kinds(self) -> set[str]:
-        """The kinds of the attached documents: what the workflow's locked read (`opportunity_locked`) read with the
-        row, else from `attached_documents`."""
-        kinds = self.__dict__.get("loaded_document_kinds")
-        return set(kinds) if kinds is not None else {doc.kind for doc in self.attached_documents}
+        """The kinds of the attached documents."""
+        return {doc.kind for doc in self.attached_documents}
 
 
 @pghistory.track(model_name="QuoteAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))

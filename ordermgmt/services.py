@@ -128,7 +128,7 @@ def notification_email_send(*, notification_id: int) -> bool:
 # --- history ---------------------------------------------------------------------------------------------------------
 
 
-def opportunity_event(
+def opportunity_event_record(
     *,
     opportunity: Opportunity,
     actor: User | None,
@@ -137,8 +137,8 @@ def opportunity_event(
     comment: str = "",
     on_behalf_of: User | None = None,
 ) -> OpportunityEvent:
-    """One line of the opportunity's history, not saved yet (for a caller that saves it with its other writes)."""
-    return OpportunityEvent(
+    """Append one line to the opportunity's history (inside the caller's transaction)."""
+    return OpportunityEvent.objects.create(
         opportunity=opportunity,
         actor=actor,
         action=action,
@@ -146,14 +146,6 @@ def opportunity_event(
         comment=comment,
         on_behalf_of=on_behalf_of,
     )
-
-
-def opportunity_event_record(**kwargs) -> OpportunityEvent:
-    """Append one line to the opportunity's history (inside the caller's transaction); `opportunity_event`'s
-    arguments."""
-    event = opportunity_event(**kwargs)
-    event.save(force_insert=True)
-    return event
 
 
 def _jsonable(value: Any) -> Any:

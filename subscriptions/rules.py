@@ -191,3 +191,7 @@ CLOSE_RESOLVED = """
                                                 reason)
     SELECT id, %(now)s, NULL, 'resolved', 'open', 'resolved', '{}'::jsonb, %(reason)s FROM closed
 """
+
+# Advisory lock per run: held while a worker executes it and released with the worker's session (no ORM API).
+TRY_RUN_LOCK = "SELECT pg_try_advisory_lock(%s, %s)"
+RUN_UNLOCK = "SELECT pg_advisory_unlock(%s, %s)"

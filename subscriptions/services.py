@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from ordermgmt.database import is_postgresql
 from ordermgmt.exceptions import Conflict, InvalidTransition
 from ordermgmt.models import Opportunity, User
 from ordermgmt.services import opportunity_event_record, outbox_enqueue
@@ -102,18 +103,18 @@ SQLITE_MESSAGE = (
 @contextlib.contextmanager
 def _run_lock(run_id: int):
     """A session-level advisory lock held while a worker executes the run; it dies with the worker's connection."""
-    if connection.vendor != "postgresql":  # the SQLite development default: one worker, nothing to lock
+    if not is_postgresql():  # the SQLite development default: one worker, nothing to lock
         yield True
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_LOCK_NAMESPACE, run_id])
+        cursor.execute(rules.TRY_RUN_LOCK, [RUN_LOCK_NAMESPACE, run_id])
         acquired = cursor.fetchone()[0]
     try:
         yield acquired
     finally:
         if acquired:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_NAMESPACE, run_id])
+                cursor.execute(rules.RUN_UNLOCK, [RUN_LOCK_NAMESPACE, run_id])
 
 
 def reconciliation_run_sweep(*, kind: str | None = None) -> int:
@@ -200,7 +201,7 @@ def reconciliation_run_execute(*, run_id: int) -> ReconciliationRun | None:
             _run_fail(run_id=run_id, error=f"Gave up after {MAX_RUN_ATTEMPTS} attempts.")
             run.refresh_from_db()
             return run
-        if connection.vendor != "postgresql":
+        if not is_postgresql():
             _run_fail(run_id=run_id, error=SQLITE_MESSAGE)
             run.refresh_from_db()
             return run

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from ordermgmt.database import is_postgresql
 from ordermgmt.models import Account, Contact, Document, Opportunity, Quote, Region, User
 from subscriptions.models import Subscription
 
@@ -282,9 +283,9 @@ class Command(BaseCommand):
         n_accounts = max(1, round(1000 * scale))
         n_opportunities = max(1, round(3500 * scale))
         self.files = self._store_files()
-        history = pghistory_context() if connection.vendor == "postgresql" else contextlib.nullcontext()
+        history = pghistory_context() if is_postgresql() else contextlib.nullcontext()
         with transaction.atomic(), history:
-            if connection.vendor == "postgresql":
+            if is_postgresql():
                 # Check foreign keys row by row: with the default deferred checks PostgreSQL keeps every pending
                 # check (and the audit triggers' own) in a queue it rescans, so one big transaction grows quadratic.
                 with connection.cursor() as cursor:
@@ -294,7 +295,7 @@ class Command(BaseCommand):
             counts = self._opportunities(n_opportunities, users, accounts, contacts)
             counts.update(self._approval_history())
             counts.update(self._live_queue(users))
-        if connection.vendor == "postgresql":
+        if is_postgresql():
             # Fresh planner statistics and visibility map: right after a bulk load autovacuum has not looked yet (or
             # is off), so the planner took the 2,000-item queue for 40 rows and sorted all of it, and a page's
             # COUNT(*) read the heap instead of the index. VACUUM cannot run inside a transaction (a test's).
