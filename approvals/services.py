@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from ordermgmt.calendar import business_hours_between, in_business_hours
 from ordermgmt.exceptions import (
     ApplicationError,
     Conflict,
@@ -25,7 +26,6 @@ from ordermgmt.selectors import opportunity_locked
 from ordermgmt.services import notification_send, opportunity_event_record
 
 from . import requirements
-from .calendar import business_hours_between, in_business_hours
 from .models import ALLOWED_TRANSITIONS, Decision, Submission
 from .sla import held_until, sla_times
 
@@ -531,7 +531,7 @@ def specialist_set_out_of_office(*, actor: User, specialist: User, start, end, b
 def sla_recompute(*, region: Region) -> int:
     """Re-evaluate the SLA times of the region's open submissions from their stored submission times (after a
     calendar edit). Returns how many were updated."""
-    from .calendar import _region_calendar
+    from ordermgmt.calendar import _region_calendar
 
     _region_calendar.cache_clear()
     from .selectors import region_calendars_clear

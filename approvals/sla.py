@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from .calendar import add_business_hours, business_hours_between, sla_clock_start
+from ordermgmt.calendar import add_business_hours, business_hours_between, sla_clock_start
 
 AT_RISK_SHARE = 0.25  # at risk when less than a quarter of the SLA is left
 BOOKING_WINDOW_DAYS = 15  # a deal may close no more than 15 days before its start date

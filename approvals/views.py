@@ -28,12 +28,12 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from ordermgmt import selectors as om_selectors
 from ordermgmt import services as om_services
+from ordermgmt.calendar import in_business_hours
 from ordermgmt.exceptions import ApplicationError, PermissionDeniedError
 from ordermgmt.filters import OpportunityFilterSet
 from ordermgmt.models import Account, Opportunity, Region, User
 
 from . import requirements, selectors, services
-from .calendar import in_business_hours
 from .filters import QueueFilterSet
 from .forms import (
     ApproveForm,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from approvals.cases.models import Team
+from cases.models import Team
 from ordermgmt.exceptions import PermissionDeniedError
 from ordermgmt.models import Region, User
 

@@ -48,9 +48,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, TruncMonth, TruncQuarter
 
-from approvals.cases.models import Case
 from approvals.models import Decision, Submission
 from approvals.requirements import rejection_reasons
+from cases.models import Case
 from licenses.models import LicenseTicket
 from ordermgmt.database import is_postgresql
 from ordermgmt.models import Opportunity, Region

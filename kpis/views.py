@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from approvals.cases.models import Team
+from cases.models import Team
 from ordermgmt.exceptions import ApplicationError
 from ordermgmt.models import Region, User
 

@@ -26,7 +26,7 @@ from django.db.models.functions import Least, Lower, TruncDate
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from approvals.calendar import calendar_for
+from ordermgmt.calendar import calendar_for
 from ordermgmt.database import is_postgresql
 from ordermgmt.exceptions import Conflict, InvalidTransition
 from ordermgmt.models import Opportunity, OpportunityEvent, Quote, Region, User

@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import ScopedRateThrottle
 
 from approvals.api import urls as approvals_api
-from approvals.cases.api import urls as cases_api
+from cases.api import urls as cases_api
 from kpis.api import urls as kpis_api
 from licenses.api import urls as licenses_api
 from ordermgmt.api import views

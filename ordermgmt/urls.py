@@ -20,7 +20,7 @@ urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("", views.HomeView.as_view(), name="home"),
     path("", include("subscriptions.urls")),
-    path("cases/", include("approvals.cases.urls")),
+    path("cases/", include("cases.urls")),
     path("licenses/", include("licenses.urls")),
     path("kpis/", include("kpis.urls")),
     path("", include("approvals.urls")),

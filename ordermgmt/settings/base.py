@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "pghistory",
     "ordermgmt",
     "approvals",
-    "approvals.cases",
+    "cases",
     "licenses",
     "subscriptions",
     "kpis",
@@ -188,7 +188,7 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "subscriptions.models.Subscription.Status",
         "ReconciliationRunStatusEnum": "subscriptions.models.ReconciliationRun.Status",
         "DiscrepancyStatusEnum": "subscriptions.models.Discrepancy.Status",
-        "CaseStatusEnum": "approvals.cases.models.Case.Status",
+        "CaseStatusEnum": "cases.models.Case.Status",
     },
 }
 

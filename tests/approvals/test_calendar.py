@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from approvals.calendar import (
+from approvals.sla import held_until, month_lock_date, period_end_flag, sla_state, sla_times
+from ordermgmt.calendar import (
     BusinessCalendar,
     add_business_hours,
     business_hours_between,
@@ -24,7 +25,6 @@ from approvals.calendar import (
     next_opening,
     sla_clock_start,
 )
-from approvals.sla import held_until, month_lock_date, period_end_flag, sla_state, sla_times
 from ordermgmt.models import Region, RegionClosure
 
 # The seeded regions (ordermgmt/migrations/0003_seed_regions.py), built directly: the properties need no database.

@@ -153,7 +153,7 @@ def test_factories_build_valid_submissions_decisions_and_closures():
     ],
 )
 def test_in_business_hours_drives_the_live_countdown(local, expected):
-    from approvals.calendar import in_business_hours
+    from ordermgmt.calendar import in_business_hours
 
     assert in_business_hours(local, region("AMER")) is expected
 

@@ -2,7 +2,7 @@ import importlib
 
 import pytest
 
-from approvals.cases.models import Team
+from cases.models import Team
 from ordermgmt.models import User
 from tests.factories import OpportunityFactory, RepFactory, UserFactory
 
@@ -15,7 +15,7 @@ def _teams(request, _regions):
         return
     from django.apps import apps
 
-    importlib.import_module("approvals.cases.migrations.0002_seed_teams").seed(apps, None)
+    importlib.import_module("cases.migrations.0002_seed_teams").seed(apps, None)
 
 
 def team(code: str = "deal_desk") -> Team:

@@ -1,6 +1,6 @@
 """Shared builders for the cases tests."""
 
-from approvals.cases import services
+from cases import services
 
 QUOTE_FIELDS = {"quote_number": "Q-000123"}
 

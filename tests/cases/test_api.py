@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from approvals.cases import services
-from approvals.cases.models import Case
+from cases import services
+from cases.models import Case
 from tests.factories import BillingFactory, ManagerFactory, OpportunityFactory, RepFactory
 
 from .conftest import member

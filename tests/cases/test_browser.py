@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from approvals.cases.models import Case
+from cases.models import Case
 from tests.factories import PASSWORD, OpportunityFactory, RepFactory
 
 from .conftest import member

@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connection
 
-from approvals.cases import services
-from approvals.cases.models import Case
+from cases import services
+from cases.models import Case
 from ordermgmt.exceptions import Conflict
 from tests.factories import OpportunityFactory
 

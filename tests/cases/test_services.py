@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from approvals.cases import selectors, services, sla
-from approvals.cases.models import ALLOWED_TRANSITIONS, Case, CaseEvent
+from cases import selectors, services, sla
+from cases.models import ALLOWED_TRANSITIONS, Case, CaseEvent
 from ordermgmt.exceptions import Conflict, InvalidTransition, PermissionDeniedError
 from ordermgmt.models import Notification
 from tests.factories import ManagerFactory, OpportunityFactory, RepFactory, SpecialistFactory

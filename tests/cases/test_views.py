@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from approvals.cases import services
-from approvals.cases.models import Case
+from cases import services
+from cases.models import Case
 from tests.factories import ManagerFactory, RepFactory
 
 from .conftest import member

@@ -63,12 +63,12 @@ class World:
 def _seed_teams() -> None:
     from django.apps import apps
 
-    importlib.import_module("approvals.cases.migrations.0002_seed_teams").seed(apps, None)
+    importlib.import_module("cases.migrations.0002_seed_teams").seed(apps, None)
 
 
 def _side(code: str, rep: User, specialist: User) -> Side:
     from approvals import services as approvals
-    from approvals.cases import services as cases
+    from cases import services as cases
     from subscriptions import services as subscriptions
     from tests.licenses.factories import LicenseTicketFactory, closed_won
     from tests.subscriptions.factories import InvoiceFactory, RenewalFactory, SubscriptionFactory
@@ -111,7 +111,7 @@ def _side(code: str, rep: User, specialist: User) -> Side:
 
 def build_world() -> World:
     """Two reps (AMER, EMEA) with a submitted opportunity, a case, a license ticket, billing records each."""
-    from approvals.cases.models import Team
+    from cases.models import Team
 
     _seed_teams()
     rep = RepFactory(username="rep_own")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from approvals.cases.models import Case
+from cases.models import Case
 from licenses.models import LicenseTicket
 from ordermgmt.models import Opportunity
 from subscriptions.models import Discrepancy

@@ -284,7 +284,7 @@ def test_event_rows_cannot_be_changed_or_deleted_in_the_admin(world, label):
 def test_inline_event_rows_on_the_case_admin_are_read_only():
     from django.contrib import admin
 
-    from approvals.cases.models import Case, CaseEvent
+    from cases.models import Case, CaseEvent
 
     case_admin = admin.site._registry[Case]
     inline = next(i for i in case_admin.get_inline_instances(None) if i.model is CaseEvent)

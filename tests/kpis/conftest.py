@@ -7,8 +7,8 @@ from itertools import count
 
 import pytest
 
-from approvals.cases.models import Case, RequestType, Team
 from approvals.models import Decision, Submission
+from cases.models import Case, RequestType, Team
 from ordermgmt.models import Opportunity
 from tests.factories import OpportunityFactory, SpecialistFactory, region
 
@@ -33,7 +33,7 @@ def _teams(request, _regions):
         return
     from django.apps import apps
 
-    importlib.import_module("approvals.cases.migrations.0002_seed_teams").seed(apps, None)
+    importlib.import_module("cases.migrations.0002_seed_teams").seed(apps, None)
 
 
 def at(text: str) -> datetime:

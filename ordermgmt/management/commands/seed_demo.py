@@ -314,9 +314,9 @@ class Command(BaseCommand):
 
     def _approval_history(self) -> dict[str, int]:
         """Submissions and decisions behind every Closed Won deal (a few rejected first), for the KPIs and history."""
-        from approvals.calendar import add_business_hours
         from approvals.models import Decision, Submission
         from approvals.sla import sla_times
+        from ordermgmt.calendar import add_business_hours
 
         rng = self.rng
         reasons = ["signed_order_form", "amount_matches_quote", "quote_contacts", "closed_won_reason", "competitors",

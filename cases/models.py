@@ -1,6 +1,6 @@
 """Request Support cases: teams and their request types, cases, the conversation, and the audit trail.
 
-The whole state machine of a case is `ALLOWED_TRANSITIONS` below; `approvals.cases.services` is the only code
+The whole state machine of a case is `ALLOWED_TRANSITIONS` below; `cases.services` is the only code
 that moves it. SLA clocks are measured in business hours of the case's region (the opportunity's region).
 """
 

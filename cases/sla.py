@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from approvals.calendar import add_business_hours, business_hours_between
+from ordermgmt.calendar import add_business_hours, business_hours_between
 
 AT_RISK_SHARE = 0.25  # at risk when less than a quarter of the target is left
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from approvals.calendar import business_hours_between
+from ordermgmt.calendar import business_hours_between
 from ordermgmt.exceptions import Conflict, InvalidTransition, PermissionDeniedError
 from ordermgmt.models import Opportunity, User
 from ordermgmt.services import notification_send

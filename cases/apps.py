@@ -5,6 +5,6 @@ class CasesConfig(AppConfig):
     """Request Support cases: team queues, request types, ownership, first-response and resolution SLAs."""
 
     default_auto_field = "django.db.models.BigAutoField"
-    name = "approvals.cases"
+    name = "cases"
     label = "cases"
     verbose_name = "Request Support cases"
