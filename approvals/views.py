@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views import View
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -32,6 +31,7 @@ from ordermgmt.calendar import in_business_hours
 from ordermgmt.exceptions import ApplicationError, PermissionDeniedError
 from ordermgmt.filters import OpportunityFilterSet
 from ordermgmt.models import Account, Opportunity, Region, User
+from ordermgmt.web import RoleRequiredMixin, error_text, run_service, safe_next
 
 from . import requirements, selectors, services
 from .filters import QueueFilterSet
@@ -60,57 +60,11 @@ QUEUE_PAGE_SIZE = 100
 # --- shared plumbing ---------------------------------------------------------------------------------------------
 
 
-class RoleRequiredMixin(LoginRequiredMixin):
-    """Signed-in people of the listed roles (superusers always); anybody else gets the 403 page."""
-
-    roles: tuple[str, ...] = ()
-
-    def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if user.is_authenticated and not (user.is_superuser or user.role in self.roles):
-            raise PermissionDenied("Your role does not give access to this page.")
-        return super().dispatch(request, *args, **kwargs)
-
-
-def error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        parts = []
-        for field, errors in exc.message_dict.items():
-            label = "" if field == "__all__" else f"{field.replace('_', ' ')}: "
-            parts.append(label + " ".join(str(e) for e in errors))
-        return "; ".join(parts)
-    return " ".join(exc.messages)
-
-
-def run_service(request, service, **kwargs) -> bool:
-    """Call a workflow service; refusals become an error message. PermissionDeniedError answers the 403 page."""
-    try:
-        service(actor=request.user, **kwargs)
-    except PermissionDeniedError as exc:
-        raise PermissionDenied(exc.message) from exc
-    except ApplicationError as exc:
-        unmet = exc.extra.get("unmet_requirements")
-        detail = f" Missing: {'; '.join(r['label'] for r in unmet)}." if unmet else ""
-        messages.error(request, exc.message + detail)
-        return False
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-        return False
-    return True
-
-
 def visible_opportunity(user, pk) -> Opportunity:
     try:
         return om_selectors.opportunity_get(user=user, pk=pk)
     except Opportunity.DoesNotExist as exc:
         raise Http404("No such opportunity, or you may not see it.") from exc
-
-
-def safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
 
 
 # --- rep: my opportunities -----------------------------------------------------------------------------------------

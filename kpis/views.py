@@ -6,8 +6,6 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
@@ -18,6 +16,7 @@ from django.views.generic import TemplateView
 from cases.models import Team
 from ordermgmt.exceptions import ApplicationError
 from ordermgmt.models import Region, User
+from ordermgmt.web import RoleRequiredMixin
 
 from .api.views import csv_response
 from .drills import DRILLS, drill_records
@@ -31,16 +30,6 @@ from .services import csat_response_create
 Role = User.Role
 DASHBOARD_ROLES = (Role.MANAGER, Role.SPECIALIST)
 HEALTH_TEXT = {"green": "On target", "yellow": "Near target", "red": "Off target", "grey": "No data"}
-
-
-class RoleRequiredMixin(LoginRequiredMixin):
-    roles: tuple[str, ...] = ()
-
-    def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if user.is_authenticated and not (user.is_superuser or user.role in self.roles):
-            raise PermissionDenied("Your role does not give access to this page.")
-        return super().dispatch(request, *args, **kwargs)
 
 
 def scope_query(scope: Scope, **extra) -> str:

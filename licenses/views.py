@@ -1,12 +1,12 @@
 """Pages of the licenses app: the daily worklist, Support Engineering's tickets, the systemic-failure catalogue."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from ordermgmt import web
 from ordermgmt.exceptions import ApplicationError
 from ordermgmt.models import User
 
@@ -17,14 +17,8 @@ from .forms import MarkDeliveredForm, ReviewRunForm
 R = User.Role
 
 
-class RoleRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
-    """Signed in with one of `roles` (superusers always); others get 403."""
-
-    roles: tuple[str, ...] = (R.SUPPORT_ENGINEERING, R.SPECIALIST, R.MANAGER)
-
-    def test_func(self):
-        user = self.request.user
-        return user.is_superuser or user.role in self.roles
+class RoleRequiredMixin(web.RoleRequiredMixin):
+    roles = (R.SUPPORT_ENGINEERING, R.SPECIALIST, R.MANAGER)
 
 
 class WorklistView(RoleRequiredMixin, ListView):

@@ -1,13 +1,13 @@
 """Reconciliation review pages: runs with live progress, discrepancies with filters, fix preview, apply/accept/undo."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from ordermgmt import web
 from ordermgmt.exceptions import ApplicationError
 from ordermgmt.models import User
 
@@ -19,18 +19,8 @@ RESOLVERS = (User.Role.SPECIALIST, User.Role.MANAGER)
 READERS = (*RESOLVERS, User.Role.BILLING)
 
 
-class RoleRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+class RoleRequiredMixin(web.RoleRequiredMixin):
     roles = READERS
-
-    def test_func(self):
-        user = self.request.user
-        return user.is_superuser or user.role in self.roles
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
 
 
 class RunListView(RoleRequiredMixin, ListView):
@@ -61,7 +51,7 @@ class RunStartView(RoleRequiredMixin, View):
             run = services.reconciliation_run_create(actor=request.user, **data)
             messages.success(request, f"{run.get_kind_display()} run {run.pk} queued.")
         except (ApplicationError, ValidationError) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, web.error_text(exc))
         return redirect("subscriptions:runs")
 
 
@@ -122,7 +112,7 @@ class _DiscrepancyActionView(RoleRequiredMixin, View):
                 self.act(discrepancy.pk, form.cleaned_data["reason"])
                 messages.success(request, f"Discrepancy {discrepancy.pk}: {self.done}.")
             except (ApplicationError, ValidationError) as exc:
-                messages.error(request, _error_text(exc))
+                messages.error(request, web.error_text(exc))
         return redirect("subscriptions:discrepancy_detail", pk=discrepancy.pk)
 
 
@@ -167,5 +157,5 @@ class DiscrepancyBatchView(RoleRequiredMixin, View):
                 services.discrepancy_accept(discrepancy_ids=ids, actor=request.user, reason=reason)
             messages.success(request, f"{len(ids)} discrepancies resolved.")
         except (ApplicationError, ValidationError) as exc:
-            messages.error(request, f"Nothing done: {_error_text(exc)}")
+            messages.error(request, f"Nothing done: {web.error_text(exc)}")
         return redirect(back)

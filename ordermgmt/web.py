@@ -1,0 +1,63 @@
+"""Interface plumbing every app's pages share: role checks, service calls that turn refusals into messages, safe
+redirects."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .exceptions import ApplicationError, PermissionDeniedError
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    """Signed-in people of the listed roles (superusers always); anybody else gets the 403 page, and anonymous
+    visitors the sign-in page."""
+
+    roles: tuple[str, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (user.is_superuser or user.role in self.roles):
+            raise PermissionDenied("Your role does not give access to this page.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+def error_text(exc: Exception) -> str:
+    """A domain refusal as one line for a message: field errors as "field: message"."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        parts = []
+        for field, errors in exc.message_dict.items():
+            label = "" if field == "__all__" else f"{field.replace('_', ' ')}: "
+            parts.append(label + " ".join(str(e) for e in errors))
+        return "; ".join(parts)
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(getattr(exc, "message", exc))
+
+
+def run_service(request, service, **kwargs) -> bool:
+    """Call a service as `request.user`; refusals become an error message. PermissionDeniedError answers the 403
+    page. True when the service succeeded."""
+    try:
+        service(actor=request.user, **kwargs)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ApplicationError as exc:
+        unmet = exc.extra.get("unmet_requirements")
+        detail = f" Missing: {'; '.join(r['label'] for r in unmet)}." if unmet else ""
+        messages.error(request, exc.message + detail)
+        return False
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return False
+    return True
+
+
+def safe_next(request, default: str) -> str:
+    """The `next` URL of the request when it stays on this site, else `default`."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
