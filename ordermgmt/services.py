@@ -304,6 +304,31 @@ def opportunity_update(
     return opp
 
 
+def opportunity_fields_set(
+    *, opportunity: Opportunity, values: dict[str, Any], actor: User | None, action: str, comment: str = ""
+) -> dict[str, list]:
+    """Write fields of an opportunity on behalf of a process another app owns (a reconciliation fix or its undo):
+    the one path for such writes. The caller holds the row lock and the transaction.
+
+    Bumps the version and appends one history line with each changed field's old and new value; returns those
+    changes ({field: [old, new]}; a foreign key by its `<name>_id`). Nothing changed: no write, no line.
+    """
+    changes = {}
+    for field, value in values.items():
+        attname = Opportunity._meta.get_field(field).attname
+        old = getattr(opportunity, attname)
+        if old != value:
+            changes[field] = [_jsonable(old), _jsonable(value)]
+            setattr(opportunity, attname, value)
+    if changes:
+        opportunity.version += 1
+        opportunity.save(
+            update_fields=[*(Opportunity._meta.get_field(f).attname for f in changes), "version", "updated_at"]
+        )
+        opportunity_event_record(opportunity=opportunity, actor=actor, action=action, changes=changes, comment=comment)
+    return changes
+
+
 # --- documents -------------------------------------------------------------------------------------------------------
 
 # Sniffed MIME type -> what we accept. Text-like files (emails) have no magic number and are checked by decoding.
