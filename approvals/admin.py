@@ -1,8 +1,30 @@
 from django.contrib import admin
 
 from ordermgmt.admin import ReadOnlyAdmin
+from ordermgmt.models import Region, RegionClosure
 
 from .models import Decision, Submission
+from .services import sla_recompute
+
+
+class RegionClosureInline(admin.TabularInline):
+    model = RegionClosure
+    extra = 1
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    """Regions with their support hours and closures. Registered by approvals because a calendar edit re-evaluates
+    the open submissions' SLA from their stored submission times."""
+
+    list_display = ["code", "name", "timezone", "support_start", "support_end", "cutoff", "holiday_country"]
+    inlines = [RegionClosureInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        count = sla_recompute(region=form.instance)
+        if count:
+            self.message_user(request, f"Re-evaluated the SLA of {count} open submission(s).")
 
 
 class DecisionInline(admin.TabularInline):

@@ -43,8 +43,11 @@ class SubmissionQuerySet(models.QuerySet):
         return self.none()
 
 
-# The queue's sort key as index expressions (selectors.QUEUE_ORDER is the same order for the ORM).
-QUEUE_INDEX_KEY = (models.F("escalated").desc(), "start_date", models.F("net_arr").desc(), "submitted_at", "id")
+# The queue order, declared once: escalated first, then earliest start date, then largest Net ARR, then first
+# submitted; id last so pages never shuffle. The selector orders by it, the keyset cursor seeks along it
+# (approvals.pagination), the page explains it, and the partial indexes below are built from it.
+QUEUE_ORDER = ("-escalated", "start_date", "-net_arr", "submitted_at", "id")
+QUEUE_INDEX_KEY = tuple(models.F(f[1:]).desc() if f.startswith("-") else f for f in QUEUE_ORDER)
 
 
 class Submission(models.Model):

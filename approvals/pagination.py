@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime
-from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+
+from .models import QUEUE_ORDER, Submission
 
 
 class QueueKeysetPagination(BasePagination):
@@ -59,43 +60,57 @@ class QueueKeysetPagination(BasePagination):
 
     @staticmethod
     def encode_cursor(row) -> str:
-        """The sort key of `row` (a model instance or a `queue_rows` dict), opaque to the client."""
+        """The sort key of `row` (a model instance or a `queue_rows` dict) along QUEUE_ORDER, opaque to the client."""
         get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-        key = [
-            get("escalated"),
-            get("start_date").isoformat(),
-            str(get("net_arr")),
-            get("submitted_at").isoformat(),
-            get("id"),
-        ]
-        return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+        key = [get(name) for name in _NAMES]
+        return base64.urlsafe_b64encode(json.dumps(key, default=_plain).encode()).decode()
 
     @staticmethod
-    def decode_cursor(cursor: str):
+    def decode_cursor(cursor: str) -> tuple:
         """The sort key back from a cursor; 400 (ValidationError naming `cursor`) when it was tampered with."""
         try:
-            escalated, start, net_arr, submitted, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-            return (
-                bool(escalated),
-                date.fromisoformat(start),
-                Decimal(net_arr),
-                datetime.fromisoformat(submitted),
-                int(pk),
+            values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            if not isinstance(values, list) or len(values) != len(_NAMES):
+                raise ValueError("wrong length")
+            return tuple(
+                Submission._meta.get_field(name).to_python(value) for name, value in zip(_NAMES, values, strict=True)
             )
-        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        except (ValueError, TypeError, json.JSONDecodeError, DjangoValidationError) as exc:
             raise ValidationError({"cursor": ["Invalid cursor."]}) from exc
 
     @staticmethod
-    def after_cursor(key) -> Q:
-        """Rows strictly after `key` in (-escalated, start_date, -net_arr, submitted_at, id) order."""
-        escalated, start, net_arr, submitted, pk = key
-        after_within_escalation = (
-            Q(start_date__gt=start)
-            | Q(start_date=start, net_arr__lt=net_arr)
-            | Q(start_date=start, net_arr=net_arr, submitted_at__gt=submitted)
-            | Q(start_date=start, net_arr=net_arr, submitted_at=submitted, pk__gt=pk)
-        )
-        if escalated:
-            # the rest of the escalated block, then every non-escalated row
-            return Q(escalated=False) | (Q(escalated=True) & Q(start_date__gte=start) & after_within_escalation)
-        return Q(escalated=False) & Q(start_date__gte=start) & after_within_escalation
+    def after_cursor(key: tuple) -> Q:
+        """Rows strictly after `key` in QUEUE_ORDER: the rest of the rows with the same first column, then every row
+        past it. Within the first column's block the second column gets its redundant bound too (`start_date >= x`),
+        so the partial queue index seeks instead of walking the skipped rows."""
+        (first, *rest), (head, *tail) = QUEUE_ORDER, key
+        same_head = Q(**{_name(first): head}) & Q(**{f"{_name(rest[0])}__{_op(rest[0], strict=False)}": tail[0]})
+        same_head &= _lexicographically_after(rest, tail)
+        return same_head | Q(**{f"{_name(first)}__{_op(first)}": head})
+
+
+def _name(field: str) -> str:
+    return "pk" if field == "id" else field.lstrip("-")
+
+
+def _op(field: str, *, strict: bool = True) -> str:
+    return ("lt" if field.startswith("-") else "gt") + ("" if strict else "e")
+
+
+def _lexicographically_after(order, key) -> Q:
+    """(a, b, c) after (x, y, z): a > x, or a = x and b > y, or a = x and b = y and c > z (each way round for a
+    descending column)."""
+    after, equal = Q(), Q()
+    for field, value in zip(order, key, strict=True):
+        step = equal & Q(**{f"{_name(field)}__{_op(field)}": value})
+        after = step if not after else after | step
+        equal &= Q(**{_name(field): value})
+    return after
+
+
+def _plain(value) -> str:
+    """Dates and times at full precision (microseconds matter to the order), decimals as text."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+_NAMES = tuple(field.lstrip("-") for field in QUEUE_ORDER)

@@ -25,7 +25,7 @@ from ordermgmt.models import Opportunity, Region, User
 from ordermgmt.selectors import opportunity_locked
 from ordermgmt.services import notification_send, opportunity_event_record
 
-from . import requirements
+from . import requirements, selectors
 from .models import ALLOWED_TRANSITIONS, Decision, Submission
 from .sla import held_until, sla_times
 
@@ -43,7 +43,7 @@ def _lock(opportunity_id: int, actor: User) -> Opportunity:
     Only within what `actor` may see: anything else is NotVisibleError (404), as if it did not exist. Every role
     that may act on an opportunity can see it, so this is the API's object scope, checked in the lock's own read.
     """
-    opp = opportunity_locked(Opportunity.objects.visible_to(actor), opportunity_id)
+    opp = opportunity_locked(selectors.opportunity_scope(actor), opportunity_id)
     if opp is None:
         raise NotVisibleError()
     return opp

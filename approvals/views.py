@@ -62,7 +62,7 @@ QUEUE_PAGE_SIZE = 100
 
 def visible_opportunity(user, pk) -> Opportunity:
     try:
-        return om_selectors.opportunity_get(user=user, pk=pk)
+        return selectors.opportunity_get(user=user, pk=pk)
     except Opportunity.DoesNotExist as exc:
         raise Http404("No such opportunity, or you may not see it.") from exc
 
@@ -79,7 +79,7 @@ class MyOpportunitiesView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        queryset = om_selectors.opportunity_list(user=user)
+        queryset = selectors.opportunity_list(user=user)
         if user.is_manager and "owner" not in self.request.GET:
             queryset = queryset.filter(owner=user)
         filterset = OpportunityFilterSet(self.request.GET, queryset=queryset, request=self.request)

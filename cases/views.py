@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
 
-from ordermgmt import selectors as om_selectors
+from approvals import selectors as approval_selectors
 from ordermgmt.exceptions import ApplicationError, Conflict
 
 from . import selectors, services, sla
@@ -93,7 +93,7 @@ class CaseCreateView(LoginRequiredMixin, View):
     def _opportunity(self, request):
         raw = request.GET.get("opportunity") or request.POST.get("opportunity")
         try:
-            return om_selectors.opportunity_get(user=request.user, pk=int(raw))
+            return approval_selectors.opportunity_get(user=request.user, pk=int(raw))
         except (TypeError, ValueError, OverflowError) as exc:
             raise Http404("Choose an opportunity first.") from exc
         except Exception as exc:  # Opportunity.DoesNotExist: not visible

@@ -10,30 +10,8 @@ from .models import (
     OpportunityEvent,
     OutboxMessage,
     Quote,
-    Region,
-    RegionClosure,
     User,
 )
-
-
-class RegionClosureInline(admin.TabularInline):
-    model = RegionClosure
-    extra = 1
-
-
-@admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "timezone", "support_start", "support_end", "cutoff", "holiday_country"]
-    inlines = [RegionClosureInline]
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        from approvals.services import sla_recompute
-
-        # A calendar edit re-evaluates the open submissions' SLA from their stored submission times.
-        count = sla_recompute(region=form.instance)
-        if count:
-            self.message_user(request, f"Re-evaluated the SLA of {count} open submission(s).")
 
 
 @admin.register(User)

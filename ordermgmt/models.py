@@ -213,7 +213,10 @@ class Contact(TimeStampedModel):
 
 class OpportunityQuerySet(models.QuerySet):
     def visible_to(self, user) -> OpportunityQuerySet:
-        """Reps see their own; specialists their region and the regions they cover; everyone else all."""
+        """Reps see their own; specialists their region and the regions they cover; everyone else all.
+
+        The foundation's rule; the approvals app widens a specialist's scope by the items in their queues
+        (`approvals.selectors.opportunity_scope`)."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser or user.role in (
@@ -226,14 +229,7 @@ class OpportunityQuerySet(models.QuerySet):
         if user.role == User.Role.SALES_REP:
             return self.filter(owner=user)
         if user.role == User.Role.SPECIALIST:
-            from django.apps import apps
-
-            codes = user.region_codes()
-            # Also what was handed to one of their regions on escalation.
-            handed_over = apps.get_model("approvals", "Submission").objects.filter(
-                opportunity=models.OuterRef("pk"), region_id__in=codes, state__in=("submitted", "om_approved")
-            )
-            return self.filter(Q(region_id__in=codes) | models.Exists(handed_over))
+            return self.filter(region_id__in=user.region_codes())
         return self.none()
 
 

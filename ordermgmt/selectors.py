@@ -53,23 +53,11 @@ def opportunity_locked(scope: QuerySet[Opportunity], pk: int) -> Opportunity | N
     )
 
 
-def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
-    """Every opportunity `user` may see, loaded with what the list, the detail and the requirements engine read.
-
-    A constant number of queries whatever the page size: the page, plus one prefetch each for quotes and documents,
-    landing in plain lists (`Opportunity.primary_quote` and `.attached_documents` read them).
-    """
-    return (
-        Opportunity.objects.visible_to(user)
-        .select_related("account", "owner", "region")
-        .prefetch_related(*opportunity_prefetches())
-        .order_by("-created_at", "-pk")
-    )
-
-
-def opportunity_get(*, user: User, pk: int) -> Opportunity:
-    """One visible opportunity (raises Opportunity.DoesNotExist otherwise: 404, never a hint it exists)."""
-    return opportunity_list(user=user).get(pk=pk)
+def opportunity_loaded(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+    """`queryset` loaded with what a list, the detail and the requirements engine read: a constant number of queries
+    whatever the page size (the page, plus one prefetch each for quotes and documents, landing in plain lists that
+    `Opportunity.primary_quote` and `.attached_documents` read)."""
+    return queryset.select_related("account", "owner", "region").prefetch_related(*opportunity_prefetches())
 
 
 def opportunity_history(*, opportunity: Opportunity) -> QuerySet[OpportunityEvent]:

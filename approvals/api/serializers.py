@@ -1,4 +1,5 @@
-"""Input serializers of the workflow actions and output of the queue."""
+"""The opportunity as the API shows it (with its booking requirements), the workflow actions' input, the queue's
+output."""
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -8,7 +9,102 @@ from approvals import requirements
 from approvals.models import Submission
 from approvals.selectors import display_name, priority_reason
 from approvals.sla import business_hours_remaining, hours_remaining_at, period_end_flag, sla_state
-from ordermgmt.models import Region, User
+from ordermgmt.api.serializers import QuoteSerializer
+from ordermgmt.models import Opportunity, Region, User
+
+
+class RequirementSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    met = serializers.BooleanField()
+    field = serializers.CharField()
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    owner_name = serializers.CharField(source="owner.__str__", read_only=True)
+    booked_arr = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True)
+    booking_requirements = serializers.SerializerMethodField()
+    primary_quote = QuoteSerializer(required=False, allow_null=True)
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Send the version you read: a stale one answers 409."
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "name",
+            "account",
+            "account_name",
+            "owner",
+            "owner_name",
+            "region",
+            "type",
+            "deployment",
+            "route_to_market",
+            "stage",
+            "amount",
+            "net_arr",
+            "arr_basis",
+            "booked_arr",
+            "start_date",
+            "end_date",
+            "close_date",
+            "closed_won_reason",
+            "closed_won_details",
+            "competitors",
+            "executed_agreement_type",
+            "executed_agreement_link",
+            "po_required",
+            "subscription",
+            "license_delivery_date",
+            "approval_status",
+            "booking_requirements",
+            "primary_quote",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["owner", "license_delivery_date", "approval_status", "created_at", "updated_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "is_rep", False):
+            # A rep's opportunities belong to the rep's region.
+            fields["region"].read_only = True
+            fields["region"].required = False
+        return fields
+
+    @extend_schema_field(RequirementSerializer(many=True))
+    def get_booking_requirements(self, obj: Opportunity):
+        return [{"code": r.code, "label": r.label, "met": r.met, "field": r.field} for r in requirements.evaluate(obj)]
+
+    def validate_stage(self, value):
+        if value in Opportunity.WORKFLOW_STAGES:
+            raise serializers.ValidationError(f"Stage {value} is set by the approval workflow, not by editing.")
+        return value
+
+    def validate(self, attrs):
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"end_date": ["The end date cannot be before the start date."]})
+        request = self.context.get("request")
+        if self.instance is None and "region" not in attrs and not getattr(request.user, "is_rep", False):
+            raise serializers.ValidationError({"region": ["This field is required."]})
+        quote = attrs.get("primary_quote")
+        account = attrs.get("account", getattr(self.instance, "account", None))
+        if quote:
+            for name in ("sold_to_contact", "bill_to_contact"):
+                contact = quote.get(name)
+                if contact is not None and account is not None and contact.account_id != account.pk:
+                    raise serializers.ValidationError(
+                        {"primary_quote": {name: ["The contact must belong to the opportunity's account."]}}
+                    )
+        return attrs
 
 
 class EmptySerializer(serializers.Serializer):

@@ -2,11 +2,13 @@
 
 from django.urls import path
 
+from .opportunities import OpportunityViewSet
 from .views import OpportunityActionViewSet, QueueViewSet, RejectionReasonsView
 
 urlpatterns = [path("rejection-reasons/", RejectionReasonsView.as_view(), name="rejection-reasons")]
 
 
 def register(router) -> None:
+    router.register("opportunities", OpportunityViewSet, basename="opportunity")
     router.register("opportunities", OpportunityActionViewSet, basename="opportunity-action")
     router.register("queue", QueueViewSet, basename="queue")

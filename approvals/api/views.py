@@ -16,16 +16,15 @@ from approvals.pagination import QueueKeysetPagination
 from approvals.sla import hours_remaining_at
 from ordermgmt.api.filtering import FilterSetBackend
 from ordermgmt.api.permissions import IsStaffRole
-from ordermgmt.api.serializers import HistoryEntrySerializer, OpportunitySerializer
+from ordermgmt.api.serializers import HistoryEntrySerializer
 from ordermgmt.api.views import ERRORS
-from ordermgmt.models import Opportunity
-from ordermgmt.selectors import opportunity_list
 
 from .serializers import (
     AssignInputSerializer,
     CommentInputSerializer,
     EmptySerializer,
     EscalateInputSerializer,
+    OpportunitySerializer,
     QueueItemSerializer,
     RejectInputSerializer,
     RejectionReasonSerializer,
@@ -42,7 +41,7 @@ class OpportunityActionViewSet(viewsets.GenericViewSet):
     serializer_class = OpportunitySerializer
 
     def get_queryset(self):
-        return opportunity_list(user=self.request.user)
+        return selectors.opportunity_list(user=self.request.user)
 
     def _pk(self) -> int:
         try:
@@ -51,7 +50,7 @@ class OpportunityActionViewSet(viewsets.GenericViewSet):
             raise Http404 from exc
 
     def _require_visible(self, pk: int) -> None:
-        if not Opportunity.objects.visible_to(self.request.user).filter(pk=pk).exists():
+        if not selectors.opportunity_scope(self.request.user).filter(pk=pk).exists():
             raise Http404
 
     def _validated(self, input_serializer) -> dict:

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from ordermgmt import selectors as om_selectors
+from approvals import selectors as approval_selectors
 from ordermgmt.api.permissions import IsStaffRole
 from ordermgmt.models import Opportunity
 
@@ -98,7 +98,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         payload = CaseCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         opp_id = payload.validated_data["opportunity"]
-        if not om_selectors.opportunity_list(user=request.user).filter(pk=opp_id).exists():
+        if not approval_selectors.opportunity_list(user=request.user).filter(pk=opp_id).exists():
             return Response({"opportunity": ["No such opportunity (or not yours)."]}, status=400)
         return self._detail(_open(request, opp_id, payload), status.HTTP_201_CREATED)
 
@@ -187,7 +187,7 @@ class OpportunityRequestSupportViewSet(viewsets.GenericViewSet):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return om_selectors.opportunity_list(user=self.request.user)
+        return approval_selectors.opportunity_list(user=self.request.user)
 
     @extend_schema(request=CaseOpenInputSerializer, responses={201: CaseDetailOutputSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path="request-support", url_name="request-support")

@@ -1,27 +1,20 @@
-"""API of the shared records: regions, accounts, contacts, opportunities, documents, history, notifications."""
+"""API of the shared records: regions, accounts, contacts, notifications. (Opportunities: approvals.api.)"""
 
 from django.db import transaction
-from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from ordermgmt import selectors, services
-from ordermgmt.filters import AccountFilterSet, ContactFilterSet, OpportunityFilterSet
-from ordermgmt.models import Opportunity, User
+from ordermgmt.filters import AccountFilterSet, ContactFilterSet
 
-from .filtering import FilterSetBackend, StableOrderingFilter
-from .permissions import IsStaffRole, ReferenceDataPermission, has_role
+from .permissions import IsStaffRole, ReferenceDataPermission
 from .serializers import (
     AccountSerializer,
     ContactSerializer,
-    DocumentSerializer,
-    HistoryEntrySerializer,
     NotificationReadSerializer,
     NotificationSerializer,
-    OpportunitySerializer,
     RegionSerializer,
 )
 
@@ -71,101 +64,6 @@ class ContactViewSet(AccountViewSet):
 
     def get_queryset(self):
         return selectors.contact_list(user=self.request.user)
-
-
-@extend_schema(responses={200: OpportunitySerializer, **ERRORS})
-class OpportunityViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Opportunities visible to the caller. Create and PATCH go through the services (row lock, history)."""
-
-    serializer_class = OpportunitySerializer
-    permission_classes = [IsStaffRole]
-    filterset_class = OpportunityFilterSet
-    filter_backends = [FilterSetBackend, StableOrderingFilter]
-    ordering_fields = ["created_at", "start_date", "close_date", "amount", "net_arr", "name", "id"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_queryset(self):
-        queryset = selectors.opportunity_list(user=self.request.user)
-        if self.action in ("partial_update", "documents", "history"):
-            # These only need the row itself (scope, validation); the quotes and documents the list and detail
-            # serialise would be two wasted queries, and PATCH answers from a fresh read after the write anyway.
-            queryset = queryset.prefetch_related(None)
-        return queryset
-
-    def get_permissions(self):
-        if self.action == "create":
-            return [IsStaffRole(), has_role(User.Role.SALES_REP, User.Role.MANAGER)()]
-        return super().get_permissions()
-
-    def _fresh(self, pk: int) -> Opportunity:
-        return selectors.opportunity_get(user=self.request.user, pk=pk)
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        opp = services.opportunity_create(actor=request.user, data=data)
-        return Response(self.get_serializer(self._fresh(opp.pk)).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        expected_version = data.pop("version", None)
-        services.opportunity_update(
-            opportunity_id=instance.pk, actor=request.user, data=data, expected_version=expected_version
-        )
-        return Response(self.get_serializer(self._fresh(instance.pk)).data)
-
-    @extend_schema(
-        request={"multipart/form-data": DocumentSerializer},
-        responses={200: DocumentSerializer(many=True), 201: DocumentSerializer, **ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        parser_classes=[MultiPartParser, FormParser],
-        serializer_class=DocumentSerializer,
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def documents(self, request, pk=None):
-        """List the opportunity's documents, or upload one (multipart: `kind`, `file`)."""
-        opp = self.get_object()
-        if request.method == "GET":
-            return Response(DocumentSerializer(selectors.document_list(opportunity=opp), many=True).data)
-        payload = DocumentSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        document = services.document_create(
-            opportunity_id=opp.pk,
-            actor=request.user,
-            kind=payload.validated_data["kind"],
-            upload=payload.validated_data["file"],
-        )
-        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(responses={200: HistoryEntrySerializer(many=True), 404: ERRORS[404]})
-    @action(
-        detail=True, methods=["get"], serializer_class=HistoryEntrySerializer, filter_backends=[], pagination_class=None
-    )
-    def history(self, request, pk=None):
-        """The audit trail of the opportunity, oldest first."""
-        opp = self.get_object()
-        return Response(HistoryEntrySerializer(selectors.opportunity_history(opportunity=opp), many=True).data)
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except (Opportunity.DoesNotExist, ValueError) as exc:
-            raise Http404 from exc
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

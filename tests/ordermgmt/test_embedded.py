@@ -27,7 +27,7 @@ assert client.patch(f"/api/opportunities/{opp['id']}/", {"name": "Renamed on SQL
 # Submit for approval (the locked read's extra columns are plain SQL on SQLite too).
 from approvals.requirements import evaluate
 from ordermgmt.models import User as U
-from ordermgmt.selectors import opportunity_list
+from approvals.selectors import opportunity_list
 drafts = opportunity_list(user=U.objects.get(username="rep_amer1"))
 drafts = drafts.filter(approval_status="draft", stage="6-awaiting_signature")
 ready = next(o for o in drafts if all(r.met for r in evaluate(o)))

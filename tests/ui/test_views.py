@@ -12,8 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from approvals import services as approval_services
-from approvals.models import Submission
-from approvals.selectors import QUEUE_ORDER
+from approvals.models import QUEUE_ORDER, Submission
 from ordermgmt.models import Opportunity, Quote
 from tests.factories import (
     AccountFactory,

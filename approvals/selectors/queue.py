@@ -1,15 +1,13 @@
-"""Reads of the approval workflow: the queues (in priority order), submissions, decisions, history diffs."""
+"""Reads of the queues: Order Management's regional queues and Billing's, in priority order (`models.QUEUE_ORDER`)."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from ordermgmt.models import OpportunityEvent, User
+from ordermgmt.models import User
 
-from .models import Decision, Submission
-
-QUEUE_ORDER = ("-escalated", "start_date", "-net_arr", "submitted_at", "id")
+from ..models import QUEUE_ORDER, Submission
 
 
 def submission_list(*, user: User) -> QuerySet[Submission]:
@@ -112,101 +110,11 @@ def display_name(first_name: str, last_name: str, username: str) -> str:
     return f"{first_name} {last_name}".strip() or username
 
 
-def open_submission(*, opportunity) -> Submission | None:
-    return (
-        Submission.objects.filter(opportunity=opportunity, state__in=Submission.OPEN_STATES)
-        .select_related("region", "claimed_by")
-        .prefetch_related("region__closures")
-        .first()
-    )
-
-
-def latest_submission(*, opportunity) -> Submission | None:
-    return (
-        Submission.objects.filter(opportunity=opportunity)
-        .select_related("region", "claimed_by")
-        .prefetch_related(Prefetch("decisions", queryset=Decision.objects.select_related("actor")))
-        .order_by("-submitted_at", "-pk")
-        .first()
-    )
-
-
-def last_rejection(*, opportunity) -> Decision | None:
-    return (
-        Decision.objects.filter(submission__opportunity=opportunity, outcome=Decision.Outcome.REJECTED)
-        .select_related("actor", "submission")
-        .order_by("-decided_at", "-pk")
-        .first()
-    )
-
-
-def changes_since_last_rejection(*, opportunity) -> list[OpportunityEvent]:
-    """The edits (fields, quote, documents) the rep made after the last rejection: what the reviewer re-checks."""
-    rejection = last_rejection(opportunity=opportunity)
-    if rejection is None:
-        return []
-    return list(
-        opportunity.events.filter(at__gt=rejection.decided_at, action__in=("updated", "document_added"))
-        .select_related("actor")
-        .order_by("at", "pk")
-    )
-
-
-def escalation_counts(*, since=None) -> QuerySet:
-    """Escalations per rep (the handbook warns about reps who escalate routinely)."""
-    from django.db.models import Count
-
-    qs = Submission.objects.filter(escalated=True)
-    if since is not None:
-        qs = qs.filter(escalated_at__gte=since)
-    return (
-        qs.values("opportunity__owner", "opportunity__owner__username").annotate(count=Count("id")).order_by("-count")
-    )
-
-
 def reviewers(*, region: str | None = None) -> QuerySet[User]:
     qs = User.objects.with_role(User.Role.SPECIALIST, User.Role.MANAGER)
     if region:
         qs = qs.filter(Q(region_id=region) | Q(covered_regions=region) | Q(role=User.Role.MANAGER)).distinct()
     return qs.order_by("username")
-
-
-# --- the browser UI -----------------------------------------------------------------------------------------------
-
-
-def requirements_preview(*, opportunity, quote, documents) -> list:
-    """The booking checklist of an UNSAVED opportunity and quote (the rep's form as typed), with `documents` from
-    the saved opportunity. Runs no query: the quote and documents are handed to the rules as prefetched rows."""
-    from . import requirements
-
-    saved_pk = opportunity.pk
-    # A new opportunity has no pk, and Django refuses related managers (even prefetched ones) without one; the
-    # placeholder never reaches the database because every relation the rules read is prefetched.
-    opportunity.pk = saved_pk or 0
-    opportunity._prefetched_objects_cache = {"quotes": [quote] if quote is not None else [], "documents": documents}
-    try:
-        return requirements.evaluate(opportunity)
-    finally:
-        opportunity.pk = saved_pk
-
-
-def opportunity_actions(*, user: User, opportunity) -> set[str]:
-    """The workflow actions `user` may offer on `opportunity` right now (the services still decide)."""
-    from ordermgmt.models import Opportunity
-
-    from .models import ALLOWED_TRANSITIONS
-
-    status = opportunity.approval_status
-    Status = Opportunity.ApprovalStatus
-    actions: set[str] = set()
-    owner = user.pk == opportunity.owner_id or user.is_superuser
-    if owner and Status.SUBMITTED in ALLOWED_TRANSITIONS[status] and status != Status.SUBMITTED:
-        actions.add("submit")
-    if owner and status == Status.SUBMITTED:
-        actions |= {"recall", "escalate"}
-    if ((user.is_rep and owner) or user.is_manager) and not opportunity.is_locked:
-        actions.add("edit")
-    return actions
 
 
 def next_queue_item(*, user: User, stage: str = "om", region: str | None = None) -> Submission | None:
