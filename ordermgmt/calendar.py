@@ -97,6 +97,11 @@ def _region_calendar(code, tz, start, end, cutoff, country, subdivision, closure
     return BusinessCalendar(tz, start, end, cutoff, country, subdivision, frozenset(closures))
 
 
+def calendar_cache_clear() -> None:
+    """Forget the calendars built so far (after a region's hours or closures were edited)."""
+    _region_calendar.cache_clear()
+
+
 def _require_aware(moment: datetime) -> None:
     if moment.tzinfo is None:
         raise ValueError("business calendar arithmetic needs timezone-aware datetimes")

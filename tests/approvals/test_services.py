@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from approvals import selectors, services
 from approvals.models import Submission
+from approvals.services import guards
 from ordermgmt import services as om_services
 from ordermgmt.exceptions import PermissionDeniedError
 from ordermgmt.models import Opportunity, OutboxMessage, RegionClosure
@@ -224,7 +225,7 @@ def test_the_locked_read_loads_quote_contacts_and_documents_as_a_plain_read_woul
         from django.db import transaction
 
         with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
-            locked = services._lock(opp.pk, actor)
+            locked = guards._lock(opp.pk, actor)
             quote = locked.primary_quote
             loaded = {
                 "quote": quote and (quote.pk, quote.sold_to_contact.email, quote.bill_to_contact.email),

@@ -234,18 +234,19 @@ def test_a_connection_killed_inside_the_create_service_answers_503_json_and_writ
 
 def test_a_connection_killed_inside_a_page_action_answers_the_503_page_and_changes_nothing(monkeypatch):
     from approvals import services as approvals
+    from approvals.services import submission
 
     rep = RepFactory()
     opp = ready_opportunity(owner=rep)
     approvals.approval_submit(opportunity_id=opp.pk, actor=rep)
     events_before = OpportunityEvent.objects.filter(opportunity=opp).count()
-    original = approvals.opportunity_event_record
+    original = submission.opportunity_event_record
 
     def write_after_losing_the_database(**kwargs):  # the row is locked and read; its writes are next
         _terminate_own_backend()
         return original(**kwargs)
 
-    monkeypatch.setattr(approvals, "opportunity_event_record", write_after_losing_the_database)
+    monkeypatch.setattr(submission, "opportunity_event_record", write_after_losing_the_database)
     client = Client()
     client.force_login(rep)
     response = client.post(f"/opportunities/{opp.pk}/recall/")

@@ -1,0 +1,31 @@
+"""Every move of the approval workflow. Each service checks the actor's role and object permission, locks the
+opportunity row, validates the transition against ALLOWED_TRANSITIONS, writes the submission/decision records and
+the history, and queues notifications after commit. Re-exported here: callers write `from approvals import services`.
+"""
+
+from .assignment import (
+    approval_assign,
+    approval_claim,
+    sla_recompute,
+    specialist_set_coverage,
+    specialist_set_out_of_office,
+)
+from .decisions import approval_approve, approval_billing_approve, approval_billing_reject, approval_reject
+from .guards import can_review
+from .submission import approval_escalate, approval_recall, approval_submit
+
+__all__ = [
+    "approval_approve",
+    "approval_assign",
+    "approval_billing_approve",
+    "approval_billing_reject",
+    "approval_claim",
+    "approval_escalate",
+    "approval_recall",
+    "approval_reject",
+    "approval_submit",
+    "can_review",
+    "sla_recompute",
+    "specialist_set_coverage",
+    "specialist_set_out_of_office",
+]

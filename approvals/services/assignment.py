@@ -1,0 +1,136 @@
+"""Who works a queue item: claim, a manager's assignment, coverage of other regions, out-of-office hand-over, and
+the SLA re-evaluation after a calendar edit."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ordermgmt.calendar import calendar_cache_clear
+from ordermgmt.exceptions import (
+    Conflict,
+    PermissionDeniedError,
+)
+from ordermgmt.models import Opportunity, Region, User
+from ordermgmt.services import notification_send, opportunity_event_record
+
+from .. import selectors
+from ..models import Submission
+from ..sla import sla_times
+from .guards import (
+    State,
+    _lock,
+    _require_reviewer,
+    _submitted,
+)
+
+
+@transaction.atomic
+def approval_claim(*, opportunity_id: int, actor: User) -> Opportunity:
+    """Take a queue item. Claiming what you already hold is a no-op; somebody else's claim answers 409."""
+    opp = _lock(opportunity_id, actor)
+    submission = _submitted(opp, "claim")
+    _require_reviewer(actor, submission)
+    if submission.claimed_by_id == actor.pk:
+        return opp
+    if submission.claimed_by_id:
+        raise Conflict(f"Already claimed by {submission.claimed_by}.", extra={"claimed_by": submission.claimed_by_id})
+    submission.claimed_by = actor
+    submission.claimed_at = timezone.now()
+    submission.save(update_fields=["claimed_by", "claimed_at"])
+    opportunity_event_record(
+        opportunity=opp, actor=actor, action="claimed", changes={"claimed_by": [None, actor.username]}
+    )
+    return opp
+
+
+@transaction.atomic
+def approval_assign(*, opportunity_id: int, actor: User, assignee: User) -> Opportunity:
+    """A manager hands a queue item to a specialist (or takes it)."""
+    opp = _lock(opportunity_id, actor)
+    if not actor.is_manager:
+        raise PermissionDeniedError("Only managers reassign queue items.")
+    submission = _submitted(opp, "assign")
+    if not (assignee.is_specialist or assignee.is_manager) or not assignee.is_active:
+        raise ValidationError({"user": ["Assign to an active Order Management specialist or manager."]})
+    before = submission.claimed_by.username if submission.claimed_by else None
+    submission.claimed_by = assignee
+    submission.claimed_at = timezone.now()
+    submission.save(update_fields=["claimed_by", "claimed_at"])
+    opportunity_event_record(
+        opportunity=opp, actor=actor, action="assigned", changes={"claimed_by": [before, assignee.username]}
+    )
+    if assignee.pk != actor.pk:
+        notification_send(
+            recipient=assignee,
+            verb="assigned",
+            message=f"{actor} assigned {opp.name} to you.",
+            opportunity=opp,
+            url=f"/review/{opp.pk}/",
+        )
+    return opp
+
+
+@transaction.atomic
+def specialist_set_coverage(*, actor: User, specialist: User, regions: list[str]) -> User:
+    """A manager sets the extra regions a specialist covers (PTO, end of month or quarter)."""
+    if not actor.is_manager:
+        raise PermissionDeniedError("Only managers set coverage.")
+    if not specialist.is_specialist:
+        raise ValidationError({"specialist": ["Coverage applies to Order Management specialists."]})
+    specialist.covered_regions.set(Region.objects.filter(pk__in=regions).exclude(pk=specialist.region_id))
+    specialist.forget_region_codes()
+    return specialist
+
+
+@transaction.atomic
+def specialist_set_out_of_office(*, actor: User, specialist: User, start, end, backup: User | None) -> int:
+    """A manager records a specialist's absence and backup; their claimed queue items move to the backup at once,
+    recorded as done on the specialist's behalf. Returns how many items moved."""
+    if not actor.is_manager:
+        raise PermissionDeniedError("Only managers set out-of-office delegation.")
+    if backup is not None and (backup.pk == specialist.pk or not (backup.is_specialist or backup.is_manager)):
+        raise ValidationError({"backup": ["Choose another specialist or a manager as backup."]})
+    if start and end and end <= start:
+        raise ValidationError({"out_of_office_until": ["The end must be after the start."]})
+    specialist.out_of_office_from, specialist.out_of_office_until, specialist.backup = start, end, backup
+    specialist.save(update_fields=["out_of_office_from", "out_of_office_until", "backup"])
+    if backup is None:
+        return 0
+    moved = list(
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("opportunity")
+        .filter(claimed_by=specialist, state__in=Submission.OPEN_STATES)
+    )
+    for submission in moved:
+        submission.claimed_by = backup
+        submission.save(update_fields=["claimed_by"])
+        opportunity_event_record(
+            opportunity=submission.opportunity,
+            actor=actor,
+            on_behalf_of=specialist,
+            action="reassigned",
+            changes={"claimed_by": [specialist.username, backup.username]},
+            comment="Out of office: handed to backup",
+        )
+    return len(moved)
+
+
+@transaction.atomic
+def sla_recompute(*, region: Region) -> int:
+    """Re-evaluate the SLA times of the region's open submissions from their stored submission times (after a
+    calendar edit). Returns how many were updated."""
+    calendar_cache_clear()
+    selectors.region_calendars_clear()
+    region = Region.objects.prefetch_related("closures").get(pk=region.pk)
+    rows = list(Submission.objects.select_for_update().filter(region=region, state=State.SUBMITTED))
+    for submission in rows:
+        times = sla_times(submission.submitted_at, region)
+        submission.clock_started_at, submission.sla_at_risk_at, submission.sla_due_at = (
+            times.clock_started_at,
+            times.at_risk_at,
+            times.due_at,
+        )
+    Submission.objects.bulk_update(rows, ["clock_started_at", "sla_at_risk_at", "sla_due_at"], batch_size=500)
+    return len(rows)

@@ -1,0 +1,164 @@
+"""Order Management's and Billing's decisions: approve and reject, each with its Decision row, the submission's
+new state and timings, the opportunity's status and the history line."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from ordermgmt.exceptions import (
+    InvalidTransition,
+)
+from ordermgmt.models import Opportunity, User
+from ordermgmt.services import opportunity_event_record
+
+from ..models import Decision, Submission
+from .guards import (
+    Status,
+    _check_transition,
+    _claim_guard,
+    _hours,
+    _lock,
+    _move,
+    _notify_rep,
+    _on_behalf_of,
+    _open_submission,
+    _reason_labels,
+    _require_billing,
+    _require_reviewer,
+    _submitted,
+    _validate_reasons,
+)
+
+
+def _decide(
+    *,
+    opp: Opportunity,
+    submission: Submission,
+    actor: User,
+    decision_stage: str,
+    outcome: str,
+    now,
+    comment: str = "",
+    reasons: list[str] | None = None,
+    on_behalf: User | None = None,
+    opp_stage: str | None = None,
+    **opp_fields,
+) -> None:
+    """Record one decision: the Decision row, the submission's new state and timings, the opportunity's status
+    (with any extra fields) and the history line, all in the caller's transaction."""
+    om = decision_stage == Decision.Stage.ORDER_MANAGEMENT
+    approved = outcome == Decision.Outcome.APPROVED
+    hours = _hours(submission.clock_started_at if om else submission.om_decided_at, now, submission.region)
+    decision = Decision(
+        submission=submission, stage=decision_stage, outcome=outcome, actor=actor, on_behalf_of=on_behalf,
+        decided_at=now, reasons=reasons or [], comment=comment.strip(), business_hours=hours,
+    )  # fmt: skip
+    before, before_stage = opp.approval_status, opp.stage
+    if om:
+        to_status = Status.OM_APPROVED if approved else Status.OM_REJECTED
+        submission.om_decided_at, submission.om_decided_by, submission.om_business_hours = now, actor, hours
+        submission.claimed_by = submission.claimed_by or actor
+        decided = ["om_decided_at", "om_decided_by", "om_business_hours", "claimed_by"]
+    else:
+        to_status = Status.CLOSED_WON if approved else Status.BILLING_REJECTED
+        submission.billing_decided_at, submission.billing_decided_by = now, actor
+        submission.billing_business_hours = hours
+        decided = ["billing_decided_at", "billing_decided_by", "billing_business_hours"]
+    submission.state = to_status
+    # A rejection hands the deal back to the rep at stage 6, editable again.
+    if not approved:
+        opp_stage = Opportunity.Stage.AWAITING_SIGNATURE
+    moved = _move(opp, to_status, stage=opp_stage, **opp_fields)
+    changes = {"approval_status": [before, to_status]}
+    if reasons:
+        changes["reasons"] = reasons
+    if opp_stage:
+        changes["stage"] = [before_stage, opp_stage]
+    changes.update({name: [None, str(value)] for name, value in opp_fields.items()})
+    opportunity_event_record(
+        opportunity=opp, actor=actor, on_behalf_of=on_behalf, action=to_status, changes=changes,
+        comment=comment.strip(),
+    )  # fmt: skip
+    submission.save(update_fields=["state", *decided])
+    decision.save(force_insert=True)
+    opp.save(update_fields=moved)
+
+
+@transaction.atomic
+def approval_approve(*, opportunity_id: int, actor: User, comment: str = "", now=None) -> Opportunity:
+    """Order Management approval: the opportunity goes to Billing's queue. A start date more than 15 days out is
+    approved and held until the earliest bookable date."""
+    opp = _lock(opportunity_id, actor)
+    if opp.approval_status == Status.OM_APPROVED:
+        raise InvalidTransition("Already approved by Order Management.", from_status=opp.approval_status)
+    submission = _submitted(opp, "approve")
+    _require_reviewer(actor, submission)
+    _claim_guard(actor, submission)
+    _check_transition(opp, Status.OM_APPROVED, "approve")
+    _decide(
+        opp=opp, submission=submission, actor=actor, decision_stage=Decision.Stage.ORDER_MANAGEMENT,
+        outcome=Decision.Outcome.APPROVED, now=now or timezone.now(), comment=comment,
+        on_behalf=_on_behalf_of(actor, submission),
+    )  # fmt: skip
+    held = (
+        f" Held until {submission.held_until:%Y-%m-%d} (start date more than 15 days out)."
+        if submission.held_until
+        else ""
+    )
+    _notify_rep(opp, "om_approved", f"{opp.name} was approved by Order Management and sent to Billing.{held}")
+    return opp
+
+
+@transaction.atomic
+def approval_reject(*, opportunity_id: int, actor: User, reasons: list[str], comment: str, now=None) -> Opportunity:
+    """Order Management rejection with reason codes and a comment; the rep can fix and resubmit."""
+    opp = _lock(opportunity_id, actor)
+    reasons = _validate_reasons(reasons, comment)
+    submission = _submitted(opp, "reject")
+    _require_reviewer(actor, submission)
+    _claim_guard(actor, submission)
+    _decide(
+        opp=opp, submission=submission, actor=actor, decision_stage=Decision.Stage.ORDER_MANAGEMENT,
+        outcome=Decision.Outcome.REJECTED, now=now or timezone.now(), comment=comment, reasons=reasons,
+        on_behalf=_on_behalf_of(actor, submission),
+    )  # fmt: skip
+    _notify_rep(opp, "om_rejected", f"{opp.name} was rejected: {_reason_labels(reasons)}. {comment.strip()}")
+    return opp
+
+
+@transaction.atomic
+def approval_billing_approve(*, opportunity_id: int, actor: User, comment: str = "", now=None) -> Opportunity:
+    """Billing's final review: the deal becomes Closed Won with today's close date (in the region's time zone)."""
+    opp = _lock(opportunity_id, actor)
+    _require_billing(actor)
+    _check_transition(opp, Status.CLOSED_WON, "approve for billing")
+    submission = _open_submission(opp)
+    now = now or timezone.now()
+    close_date = timezone.localdate(now, timezone=ZoneInfo(submission.region.timezone))
+    _decide(
+        opp=opp, submission=submission, actor=actor, decision_stage=Decision.Stage.BILLING,
+        outcome=Decision.Outcome.APPROVED, now=now, comment=comment, opp_stage=Opportunity.Stage.CLOSED_WON,
+        close_date=close_date,
+    )  # fmt: skip
+    _notify_rep(opp, "closed_won", f"{opp.name} is Closed Won. Congratulations!")
+    return opp
+
+
+@transaction.atomic
+def approval_billing_reject(
+    *, opportunity_id: int, actor: User, reasons: list[str], comment: str, now=None
+) -> Opportunity:
+    """Billing rejection (counts against Order Management's approval accuracy); the rep fixes and resubmits."""
+    opp = _lock(opportunity_id, actor)
+    _require_billing(actor)
+    reasons = _validate_reasons(reasons, comment)
+    _check_transition(opp, Status.BILLING_REJECTED, "reject for billing")
+    _decide(
+        opp=opp, submission=_open_submission(opp), actor=actor, decision_stage=Decision.Stage.BILLING,
+        outcome=Decision.Outcome.REJECTED, now=now or timezone.now(), comment=comment, reasons=reasons,
+    )  # fmt: skip
+    _notify_rep(opp, "billing_rejected", f"Billing rejected {opp.name}: {_reason_labels(reasons)}. {comment.strip()}")
+    return opp
