@@ -449,7 +449,7 @@ def test_queue_rows_follow_the_priority_order(client, rep, specialist):
 
 def test_queue_pages_walk_the_whole_queue_in_order_and_keep_the_filters(client, rep, specialist, monkeypatch):
     # given: 7 waiting items and pages of 3
-    monkeypatch.setattr("approvals.views.QUEUE_PAGE_SIZE", 3)
+    monkeypatch.setattr("approvals.views.queue.QUEUE_PAGE_SIZE", 3)
     make_queue(7, rep)
     expected = [
         str(pk)

@@ -1,0 +1,46 @@
+"""The approvals pages, by audience: the rep's opportunities and forms, the specialist's and Billing's queues, the
+review page, the manager's team page.
+
+Every view follows the same shape: check the input's shape with a form, look the object up through a selector,
+call one service, then redirect with a message (Post/Redirect/Get). Domain refusals become messages (or a 403
+page), never a server error.
+"""
+
+from .editing import (
+    ChecklistView,
+    ContactCreateView,
+    ContactOptionsView,
+    DocumentUploadView,
+    OpportunityFormView,
+    document_view,
+)
+from .opportunities import EscalateView, MyOpportunitiesView, OpportunityDetailView, RecallView, SubmitView
+from .queue import AssignView, BillingQueueView, ClaimView, QueueView
+from .review import ApproveView, BillingApproveView, BillingRejectView, RejectView, ReviewView
+from .team import CoverageView, OutOfOfficeView, TeamView
+
+__all__ = [
+    "ApproveView",
+    "AssignView",
+    "BillingApproveView",
+    "BillingQueueView",
+    "BillingRejectView",
+    "ChecklistView",
+    "ClaimView",
+    "ContactCreateView",
+    "ContactOptionsView",
+    "CoverageView",
+    "DocumentUploadView",
+    "EscalateView",
+    "MyOpportunitiesView",
+    "OpportunityDetailView",
+    "OpportunityFormView",
+    "OutOfOfficeView",
+    "QueueView",
+    "RecallView",
+    "RejectView",
+    "ReviewView",
+    "SubmitView",
+    "TeamView",
+    "document_view",
+]

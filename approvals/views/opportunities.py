@@ -1,0 +1,119 @@
+"""The rep's pages: their opportunities (with a manager's view of the team's), one opportunity's detail, and the
+workflow actions on it (submit, recall, escalate)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import TemplateView
+
+from ordermgmt import selectors as om_selectors
+from ordermgmt.filters import OpportunityFilterSet
+from ordermgmt.models import Opportunity
+from ordermgmt.web import RoleRequiredMixin, run_service
+
+from .. import requirements, selectors, services
+from ..forms import (
+    EscalateForm,
+)
+from .common import REP_ROLES, checklist_context, visible_opportunity
+
+STATUS_CHIPS = [("", "All")] + list(Opportunity.ApprovalStatus.choices)
+
+
+class MyOpportunitiesView(RoleRequiredMixin, TemplateView):
+    roles = REP_ROLES
+    template_name = "approvals/opportunity_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        queryset = selectors.opportunity_list(user=user)
+        if user.is_manager and "owner" not in self.request.GET:
+            queryset = queryset.filter(owner=user)
+        filterset = OpportunityFilterSet(self.request.GET, queryset=queryset, request=self.request)
+        page = Paginator(filterset.qs, 50).get_page(self.request.GET.get("page"))
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        chips = []
+        current = self.request.GET.get("approval_status", "")
+        for value, label in STATUS_CHIPS:
+            chip_params = params.copy()
+            chip_params["approval_status"] = value
+            chips.append({"label": label, "query": chip_params.urlencode(), "active": value == current})
+        ctx.update(filterset=filterset, page=page, chips=chips, query=params.urlencode())
+        return ctx
+
+
+class OpportunityDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "approvals/opportunity_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        opp = visible_opportunity(user, kwargs["pk"])
+        rejection = None
+        if opp.approval_status in (Opportunity.ApprovalStatus.OM_REJECTED, Opportunity.ApprovalStatus.BILLING_REJECTED):
+            rejection = selectors.last_rejection(opportunity=opp)
+        labels = dict(requirements.rejection_reasons())
+        ctx.update(
+            opportunity=opp,
+            quote=opp.primary_quote,
+            documents=om_selectors.document_list(opportunity=opp),
+            **checklist_context(requirements.evaluate(opp)),
+            history=om_selectors.opportunity_history(opportunity=opp),
+            submission=selectors.open_submission(opportunity=opp),
+            rejection=rejection,
+            rejection_labels=[labels.get(code, code) for code in rejection.reasons] if rejection else [],
+            actions=selectors.opportunity_actions(user=user, opportunity=opp),
+            escalate_form=kwargs.get("escalate_form") or EscalateForm(),
+        )
+        return ctx
+
+
+class OpportunityActionView(LoginRequiredMixin, View):
+    """POST-only rep action (submit, recall) -> service -> back to the opportunity."""
+
+    service = None
+    done = ""
+
+    def post(self, request, pk):
+        opp = visible_opportunity(request.user, pk)
+        if run_service(request, type(self).service, opportunity_id=opp.pk):
+            messages.success(request, f"{opp.name}: {self.done}")
+        return redirect("approvals:opportunity_detail", pk=opp.pk)
+
+
+class SubmitView(OpportunityActionView):
+    service = services.approval_submit
+    done = "submitted for booking approval."
+
+
+class RecallView(OpportunityActionView):
+    service = services.approval_recall
+    done = "recalled; you can edit it again."
+
+
+class EscalateView(OpportunityDetailView):
+    def get(self, request, *args, **kwargs):
+        raise Http404
+
+    def post(self, request, pk):
+        opp = visible_opportunity(request.user, pk)
+        form = EscalateForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The escalation was not sent: say why this is urgent.")
+            return self.render_to_response(self.get_context_data(pk=pk, escalate_form=form), status=400)
+        if run_service(
+            request,
+            services.approval_escalate,
+            opportunity_id=opp.pk,
+            reason=form.cleaned_data["reason"],
+            to_region=form.cleaned_data["to_region"] or None,
+        ):
+            messages.success(request, f"{opp.name} escalated.")
+        return redirect("approvals:opportunity_detail", pk=opp.pk)
