@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from ordermgmt.calendar import calendar_cache_clear
@@ -67,7 +68,7 @@ def approval_assign(*, opportunity_id: int, actor: User, assignee: User) -> Oppo
             verb="assigned",
             message=f"{actor} assigned {opp.name} to you.",
             opportunity=opp,
-            url=f"/review/{opp.pk}/",
+            url=reverse("approvals:review", args=[opp.pk]),
         )
     return opp
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from ordermgmt.calendar import business_hours_between
 from ordermgmt.exceptions import (
@@ -128,12 +129,18 @@ def _notify_reviewers(submission: Submission, verb: str, message: str) -> None:
             verb=verb,
             message=message,
             opportunity=submission.opportunity,
-            url=f"/review/{submission.opportunity_id}/",
+            url=reverse("approvals:review", args=[submission.opportunity_id]),
         )
 
 
 def _notify_rep(opp: Opportunity, verb: str, message: str) -> None:
-    notification_send(recipient=opp.owner, verb=verb, message=message, opportunity=opp, url=f"/opportunities/{opp.pk}/")
+    notification_send(
+        recipient=opp.owner,
+        verb=verb,
+        message=message,
+        opportunity=opp,
+        url=reverse("approvals:opportunity_detail", args=[opp.pk]),
+    )
 
 
 def _submitted(opp: Opportunity, action: str) -> Submission:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -68,7 +69,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = ["original_name", "content_type", "size", "uploaded_at"]
 
     def get_url(self, obj) -> str:
-        return f"/opportunities/{obj.opportunity_id}/documents/{obj.pk}/"
+        return reverse("approvals:document", args=[obj.opportunity_id, obj.pk])
 
 
 class HistoryEntrySerializer(serializers.ModelSerializer):
