@@ -1,0 +1,67 @@
+"""An opportunity's history as a person reads it: labels instead of codes, "—" instead of None."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist
+
+from .models import Opportunity, OpportunityEvent, Quote
+
+EMPTY = "—"
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    field: str  # the field's label, e.g. "Approval status"
+    text: str  # "Draft → Submitted", "set to 2026-12-01", "cleared (was 5)"
+
+
+def action_label(action: str) -> str:
+    """An event's action as shown: a status move by its status label, anything else in words."""
+    statuses = dict(Opportunity.ApprovalStatus.choices)
+    return statuses.get(action) or action.replace("_", " ").capitalize()
+
+
+def change_lines(event: OpportunityEvent) -> list[ChangeLine]:
+    """The event's changes, one line per field: the field's label and its before and after values as labels."""
+    lines = []
+    for name, change in (event.changes or {}).items():
+        label, display = _field(name)
+        if isinstance(change, list) and len(change) == 2:
+            before, after = (display(value) for value in change)
+            if before == EMPTY:
+                text = f"set to {after}"
+            elif after == EMPTY:
+                text = f"cleared (was {before})"
+            else:
+                text = f"{before} → {after}"
+        else:
+            text = display(change)
+        lines.append(ChangeLine(field=label, text=text))
+    return lines
+
+
+def _field(name: str):
+    """(label, value formatter) of a changed field: an opportunity's field, a primary quote's ("primary_quote.x"),
+    or a workflow key that is no model field (queue region, SLA due time...)."""
+    model, field_name = (Quote, name.split(".", 1)[1]) if name.startswith("primary_quote.") else (Opportunity, name)
+    try:
+        field = model._meta.get_field(field_name)
+    except FieldDoesNotExist:
+        return field_name.replace("_", " ").capitalize(), _plain
+    prefix = "Quote " if model is Quote else ""
+    label = prefix + str(field.verbose_name)
+    label = label[0].upper() + label[1:]
+    choices = dict(field.flatchoices) if field.choices else None
+    return label, (lambda value: _plain(choices.get(value, value) if choices and value is not None else value))
+
+
+def _plain(value) -> str:
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value) or EMPTY
+    return str(value)
