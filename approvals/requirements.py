@@ -4,8 +4,10 @@ The same rules run three times: live on the rep's form, on submit (refusal with 
 specialist's checklist. Rejection reason codes are the rule codes plus `other`.
 
 Add a rule by writing a function decorated with `@requirement(...)`; nothing else needs to change.
-Rules read the opportunity with its account, primary quote (and its contacts) and documents; pass one loaded by
-`approvals.selectors.opportunity_for_requirements` (or any opportunity, at the cost of a few queries).
+Rules read only their explicit inputs (`Deal`): the opportunity (its fields and its account's country), its primary
+quote with the Sold To and Bill To contacts, and the kinds of its documents. `Deal.of(opportunity)` takes them from
+a loaded opportunity (`approvals.selectors.opportunity_list` loads them in constant queries); the rep's form passes
+the unsaved ones it holds.
 """
 
 from __future__ import annotations
@@ -14,27 +16,42 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ordermgmt.models import Document, Opportunity
+from ordermgmt.models import Document, Opportunity, Quote
 
 Route = Opportunity.Route
 Kind = Document.Kind
 
 
 @dataclass(frozen=True)
+class Deal:
+    """Everything a booking rule may read."""
+
+    opportunity: Opportunity
+    quote: Quote | None
+    document_kinds: frozenset[str]
+
+    @classmethod
+    def of(cls, opportunity: Opportunity) -> Deal:
+        """The inputs of a saved opportunity: its primary quote and its documents' kinds (prefetched or read)."""
+        return cls(opportunity, opportunity.primary_quote, frozenset(opportunity.document_kinds()))
+
+
+@dataclass(frozen=True)
 class Requirement:
     code: str
     label: str
-    check: Callable[[Opportunity], bool]
+    check: Callable[[Deal], bool]
     routes: frozenset[str] | None = None  # None: every route to market
     types: frozenset[str] | None = None  # None: every opportunity type
-    when: Callable[[Opportunity], bool] | None = None  # an extra applicability test
+    when: Callable[[Deal], bool] | None = None  # an extra applicability test
     field: str = "__all__"  # the form/API field a person fixes to meet it
 
-    def applies_to(self, opp: Opportunity) -> bool:
+    def applies_to(self, deal: Deal) -> bool:
+        opp = deal.opportunity
         return (
             (self.routes is None or opp.route_to_market in self.routes)
             and (self.types is None or opp.type in self.types)
-            and (self.when is None or self.when(opp))
+            and (self.when is None or self.when(deal))
         )
 
 
@@ -56,12 +73,12 @@ def requirement(
     *,
     routes: Iterable[str] | None = None,
     types: Iterable[str] | None = None,
-    when: Callable[[Opportunity], bool] | None = None,
+    when: Callable[[Deal], bool] | None = None,
     field: str = "__all__",
 ):
-    """Register the decorated check `fn(opportunity) -> bool` as a booking requirement."""
+    """Register the decorated check `fn(deal) -> bool` as a booking requirement."""
 
-    def register(fn: Callable[[Opportunity], bool]) -> Callable[[Opportunity], bool]:
+    def register(fn: Callable[[Deal], bool]) -> Callable[[Deal], bool]:
         if code in REGISTRY:
             raise ValueError(f"duplicate booking requirement code {code!r}")
         REGISTRY[code] = Requirement(
@@ -78,17 +95,17 @@ def requirement(
     return register
 
 
-def evaluate(opp: Opportunity) -> list[RequirementResult]:
-    """Every requirement that applies to `opp`, in registry order, with whether it is met."""
+def evaluate(deal: Deal) -> list[RequirementResult]:
+    """Every requirement that applies to `deal`, in registry order, with whether it is met."""
     return [
-        RequirementResult(code=r.code, label=r.label, met=bool(r.check(opp)), field=r.field)
+        RequirementResult(code=r.code, label=r.label, met=bool(r.check(deal)), field=r.field)
         for r in REGISTRY.values()
-        if r.applies_to(opp)
+        if r.applies_to(deal)
     ]
 
 
-def unmet(opp: Opportunity) -> list[RequirementResult]:
-    return [result for result in evaluate(opp) if not result.met]
+def unmet(deal: Deal) -> list[RequirementResult]:
+    return [result for result in evaluate(deal) if not result.met]
 
 
 def rejection_reasons() -> list[tuple[str, str]]:
@@ -98,17 +115,6 @@ def rejection_reasons() -> list[tuple[str, str]]:
 
 def rejection_reason_codes() -> set[str]:
     return {code for code, _label in rejection_reasons()}
-
-
-# --- helpers over the loaded opportunity -----------------------------------------------------------------
-
-
-def _kinds(opp: Opportunity) -> set[str]:
-    return opp.document_kinds()
-
-
-def _quote(opp: Opportunity):
-    return opp.primary_quote
 
 
 def _has_email(contact) -> bool:
@@ -125,87 +131,88 @@ STAGES_AT_OR_AFTER_SIGNATURE = {
 
 
 @requirement("stage_awaiting_signature", "Stage is 6-Awaiting Signature when submitted", field="stage")
-def _stage(opp):
-    return opp.stage in STAGES_AT_OR_AFTER_SIGNATURE
+def _stage(deal: Deal) -> bool:
+    return deal.opportunity.stage in STAGES_AT_OR_AFTER_SIGNATURE
 
 
 @requirement("closed_won_reason", "Closed-won reason and details filled in", field="closed_won_reason")
-def _closed_won_reason(opp):
-    return bool(opp.closed_won_reason.strip() and opp.closed_won_details.strip())
+def _closed_won_reason(deal: Deal) -> bool:
+    return bool(deal.opportunity.closed_won_reason.strip() and deal.opportunity.closed_won_details.strip())
 
 
 @requirement(
     "competitors", "Competitors named (New Business)", types=[Opportunity.Type.NEW_BUSINESS], field="competitors"
 )
-def _competitors(opp):
-    return bool(opp.competitors.strip())
+def _competitors(deal: Deal) -> bool:
+    return bool(deal.opportunity.competitors.strip())
 
 
 @requirement("executed_agreement_type", "Executed agreement type selected", field="executed_agreement_type")
-def _agreement_type(opp):
-    return bool(opp.executed_agreement_type)
+def _agreement_type(deal: Deal) -> bool:
+    return bool(deal.opportunity.executed_agreement_type)
 
 
 @requirement(
     "executed_agreement_link",
     "Link to the executed agreement (Client/Prospect Form or Other)",
-    when=lambda opp: (
-        opp.executed_agreement_type in (Opportunity.AgreementType.CLIENT_FORM, Opportunity.AgreementType.OTHER)
+    when=lambda deal: (
+        deal.opportunity.executed_agreement_type
+        in (Opportunity.AgreementType.CLIENT_FORM, Opportunity.AgreementType.OTHER)
     ),
     field="executed_agreement_link",
 )
-def _agreement_link(opp):
-    return bool(opp.executed_agreement_link)
+def _agreement_link(deal: Deal) -> bool:
+    return bool(deal.opportunity.executed_agreement_link)
 
 
 @requirement("primary_quote_approved", "A primary quote that is approved", field="primary_quote")
-def _quote_approved(opp):
-    quote = _quote(opp)
+def _quote_approved(deal: Deal) -> bool:
+    quote = deal.quote
     return quote is not None and quote.approved
 
 
 @requirement("quote_contacts", "Sold To and Bill To contacts on the quote, both with an email", field="primary_quote")
-def _quote_contacts(opp):
-    quote = _quote(opp)
+def _quote_contacts(deal: Deal) -> bool:
+    quote = deal.quote
     return quote is not None and _has_email(quote.sold_to_contact) and _has_email(quote.bill_to_contact)
 
 
 @requirement("quote_start_and_term", "Quote start date and term filled in", field="primary_quote")
-def _quote_start_term(opp):
-    quote = _quote(opp)
+def _quote_start_term(deal: Deal) -> bool:
+    quote = deal.quote
     return quote is not None and quote.start_date is not None and bool(quote.term_months)
 
 
 @requirement("amount_matches_quote", "Opportunity amount equals the primary quote amount", field="amount")
-def _amount_matches(opp):
-    quote = _quote(opp)
-    return quote is not None and quote.amount == opp.amount
+def _amount_matches(deal: Deal) -> bool:
+    quote = deal.quote
+    return quote is not None and quote.amount == deal.opportunity.amount
 
 
 @requirement(
     "no_direct_india", "Not a Direct deal with an India-based customer", routes=[Route.DIRECT], field="route_to_market"
 )
-def _no_direct_india(opp):
-    return opp.account.country != "IN"
+def _no_direct_india(deal: Deal) -> bool:
+    return deal.opportunity.account.country != "IN"
 
 
 # --- Direct --------------------------------------------------------------------------------------------------
 
 
 @requirement("signed_order_form", "Signed order form attached", routes=[Route.DIRECT], field="documents")
-def _signed_order_form(opp):
-    return Kind.SIGNED_ORDER_FORM in _kinds(opp)
+def _signed_order_form(deal: Deal) -> bool:
+    return Kind.SIGNED_ORDER_FORM in deal.document_kinds
 
 
 @requirement(
     "purchase_order_or_no_po_email",
     'Purchase order attached (PO required), or an "accept invoice without PO" email',
     routes=[Route.DIRECT],
-    when=lambda opp: opp.po_required,
+    when=lambda deal: deal.opportunity.po_required,
     field="documents",
 )
-def _direct_po(opp):
-    kinds = _kinds(opp)
+def _direct_po(deal: Deal) -> bool:
+    kinds = deal.document_kinds
     return Kind.PURCHASE_ORDER in kinds or Kind.NO_PO_EMAIL in kinds
 
 
@@ -218,14 +225,14 @@ def _direct_po(opp):
     routes=[Route.RESELLER],
     field="documents",
 )
-def _reseller_po(opp):
-    kinds = _kinds(opp)
+def _reseller_po(deal: Deal) -> bool:
+    kinds = deal.document_kinds
     return Kind.PURCHASE_ORDER in kinds or Kind.SIGNED_ORDER_FORM in kinds
 
 
 @requirement("eula_acceptance", "End user EULA acceptance attached", routes=[Route.RESELLER], field="documents")
-def _eula(opp):
-    return Kind.EULA_ACCEPTANCE in _kinds(opp)
+def _eula(deal: Deal) -> bool:
+    return Kind.EULA_ACCEPTANCE in deal.document_kinds
 
 
 # --- AWS / GCP private offers --------------------------------------------------------------------------------
@@ -237,12 +244,12 @@ def _eula(opp):
     routes=[Route.AWS_PRIVATE_OFFER, Route.GCP_PRIVATE_OFFER],
     field="documents",
 )
-def _private_offer(opp):
-    return Kind.PRIVATE_OFFER_ACCEPTANCE in _kinds(opp)
+def _private_offer(deal: Deal) -> bool:
+    return Kind.PRIVATE_OFFER_ACCEPTANCE in deal.document_kinds
 
 
-def _multi_year(opp) -> bool:
-    quote = _quote(opp)
+def _multi_year(deal: Deal) -> bool:
+    quote = deal.quote
     return quote is not None and (quote.term_months or 0) > 12
 
 
@@ -253,16 +260,16 @@ def _multi_year(opp) -> bool:
     when=_multi_year,
     field="documents",
 )
-def _gcp_multi_year(opp):
-    return Kind.SIGNED_ORDER_FORM in _kinds(opp)
+def _gcp_multi_year(deal: Deal) -> bool:
+    return Kind.SIGNED_ORDER_FORM in deal.document_kinds
 
 
 # --- IBM OEM -------------------------------------------------------------------------------------------------
 
 
 @requirement("ibm_notification", "IBM notification attached", routes=[Route.IBM_OEM], field="documents")
-def _ibm(opp):
-    return Kind.IBM_NOTIFICATION in _kinds(opp)
+def _ibm(deal: Deal) -> bool:
+    return Kind.IBM_NOTIFICATION in deal.document_kinds
 
 
 # --- Public Sector -------------------------------------------------------------------------------------------
@@ -271,8 +278,8 @@ PO_TOLERANCE = Decimal("1.00")
 
 
 @requirement("distributor_po", "Distributor PO attached", routes=[Route.PUBLIC_SECTOR], field="documents")
-def _distributor_po(opp):
-    return Kind.PURCHASE_ORDER in _kinds(opp)
+def _distributor_po(deal: Deal) -> bool:
+    return Kind.PURCHASE_ORDER in deal.document_kinds
 
 
 @requirement(
@@ -281,14 +288,14 @@ def _distributor_po(opp):
     routes=[Route.PUBLIC_SECTOR],
     field="primary_quote",
 )
-def _po_amount(opp):
-    quote = _quote(opp)
+def _po_amount(deal: Deal) -> bool:
+    quote = deal.quote
     return quote is not None and quote.po_amount is not None and abs(quote.po_amount - quote.amount) <= PO_TOLERANCE
 
 
 @requirement("po_number_on_quote", "PO number on the quote", routes=[Route.PUBLIC_SECTOR], field="primary_quote")
-def _po_number(opp):
-    quote = _quote(opp)
+def _po_number(deal: Deal) -> bool:
+    quote = deal.quote
     return quote is not None and bool(quote.po_number.strip())
 
 
@@ -296,8 +303,8 @@ def _po_number(opp):
 
 
 @requirement("signed_sow", "Signed SOW attached", routes=[Route.PROFESSIONAL_SERVICES], field="documents")
-def _sow(opp):
-    return Kind.SOW in _kinds(opp)
+def _sow(deal: Deal) -> bool:
+    return Kind.SOW in deal.document_kinds
 
 
 @requirement(
@@ -306,5 +313,5 @@ def _sow(opp):
     routes=[Route.PROFESSIONAL_SERVICES],
     field="net_arr",
 )
-def _standalone(opp):
-    return opp.subscription_id is None and opp.net_arr == 0
+def _standalone(deal: Deal) -> bool:
+    return deal.opportunity.subscription_id is None and deal.opportunity.net_arr == 0

@@ -49,6 +49,8 @@ def _field(name: str):
     try:
         field = model._meta.get_field(field_name)
     except FieldDoesNotExist:
+        field = None
+    if field is None or not field.concrete:  # a workflow key, or a relation such as "documents"
         return field_name.replace("_", " ").capitalize(), _plain
     prefix = "Quote " if model is Quote else ""
     label = prefix + str(field.verbose_name)

@@ -80,7 +80,10 @@ class OpportunitySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RequirementSerializer(many=True))
     def get_booking_requirements(self, obj: Opportunity):
-        return [{"code": r.code, "label": r.label, "met": r.met, "field": r.field} for r in requirements.evaluate(obj)]
+        return [
+            {"code": r.code, "label": r.label, "met": r.met, "field": r.field}
+            for r in requirements.evaluate(requirements.Deal.of(obj))
+        ]
 
     def validate_stage(self, value):
         if value in Opportunity.WORKFLOW_STAGES:

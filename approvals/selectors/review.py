@@ -63,16 +63,9 @@ def escalation_counts(*, since=None) -> QuerySet:
 
 def requirements_preview(*, opportunity, quote, documents) -> list:
     """The booking checklist of an UNSAVED opportunity and quote (the rep's form as typed), with `documents` from
-    the saved opportunity. Runs no query: the quote and documents are handed to the rules as prefetched rows."""
-    saved_pk = opportunity.pk
-    # A new opportunity has no pk, and Django refuses related managers (even prefetched ones) without one; the
-    # placeholder never reaches the database because every relation the rules read is prefetched.
-    opportunity.pk = saved_pk or 0
-    opportunity._prefetched_objects_cache = {"quotes": [quote] if quote is not None else [], "documents": documents}
-    try:
-        return requirements.evaluate(opportunity)
-    finally:
-        opportunity.pk = saved_pk
+    the saved opportunity. Runs no query."""
+    kinds = frozenset(document.kind for document in documents)
+    return requirements.evaluate(requirements.Deal(opportunity, quote, kinds))
 
 
 def opportunity_actions(*, user: User, opportunity) -> set[str]:

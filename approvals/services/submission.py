@@ -41,7 +41,7 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
     opp = _lock(opportunity_id, actor)
     _require_owner(actor, opp, "submit")
     _check_transition(opp, Status.SUBMITTED, "submit")
-    unmet = requirements.unmet(opp)
+    unmet = requirements.unmet(requirements.Deal.of(opp))
     if unmet:
         raise ApplicationError(
             "Some booking requirements are not met.",

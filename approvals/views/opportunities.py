@@ -64,7 +64,7 @@ class OpportunityDetailView(LoginRequiredMixin, TemplateView):
             opportunity=opp,
             quote=opp.primary_quote,
             documents=om_selectors.document_list(opportunity=opp),
-            **checklist_context(requirements.evaluate(opp)),
+            **checklist_context(requirements.evaluate(requirements.Deal.of(opp))),
             history=om_selectors.opportunity_history(opportunity=opp),
             submission=selectors.open_submission(opportunity=opp),
             rejection=rejection,

@@ -59,7 +59,7 @@ class ReviewView(RoleRequiredMixin, TemplateView):
             quote=opp.primary_quote,
             account=opp.account,
             documents=om_selectors.document_list(opportunity=opp),
-            **checklist_context(requirements.evaluate(opp)),
+            **checklist_context(requirements.evaluate(requirements.Deal.of(opp))),
             history=om_selectors.opportunity_history(opportunity=opp),
             changes=selectors.changes_since_last_rejection(opportunity=opp),
             rejection=rejection,

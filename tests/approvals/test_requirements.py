@@ -8,14 +8,14 @@ from django.db.models import Prefetch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from approvals import requirements
 from approvals.requirements import (
     OTHER_REASON,
     REGISTRY,
-    evaluate,
+    Deal,
     rejection_reason_codes,
     rejection_reasons,
     requirement,
-    unmet,
 )
 from ordermgmt.models import Document, Opportunity, Quote
 from tests.factories import (
@@ -27,6 +27,16 @@ from tests.factories import (
     SubscriptionFactory,
     ready_opportunity,
 )
+
+
+def evaluate(opp: Opportunity):
+    """The engine on a saved opportunity's inputs (its primary quote and documents' kinds)."""
+    return requirements.evaluate(Deal.of(opp))
+
+
+def unmet(opp: Opportunity):
+    return requirements.unmet(Deal.of(opp))
+
 
 pytestmark = pytest.mark.django_db
 
@@ -468,7 +478,7 @@ def test_duplicate_code_is_refused(scratch_registry):
     with pytest.raises(ValueError, match="duplicate booking requirement code 'signed_order_form'"):
 
         @requirement("signed_order_form", "Another signed order form rule")
-        def _again(opp):
+        def _again(deal):
             return True
 
     assert REGISTRY["signed_order_form"] is original
@@ -476,8 +486,8 @@ def test_duplicate_code_is_refused(scratch_registry):
 
 
 def test_a_new_rule_appears_in_evaluate_and_rejection_reasons(scratch_registry):
-    def rule(opp):
-        return opp.amount >= Decimal("50000")
+    def rule(deal):
+        return deal.opportunity.amount >= Decimal("50000")
 
     decorated = requirement(
         "large_ibm_deal_review",
@@ -508,8 +518,8 @@ def test_a_new_rule_appears_in_evaluate_and_rejection_reasons(scratch_registry):
 
 
 def test_a_rule_with_a_when_condition(scratch_registry):
-    requirement("needs_link_when_po_required", "Link when PO required", when=lambda opp: opp.po_required)(
-        lambda opp: bool(opp.executed_agreement_link)
+    requirement("needs_link_when_po_required", "Link when PO required", when=lambda deal: deal.opportunity.po_required)(
+        lambda deal: bool(deal.opportunity.executed_agreement_link)
     )
     assert status(make(po_required=False), "needs_link_when_po_required") is None
     assert (

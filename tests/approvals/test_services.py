@@ -209,7 +209,7 @@ def _fresh(opp):
 
 @pytest.mark.parametrize("actor_name", ["rep", "manager"])
 def test_the_locked_read_loads_quote_contacts_and_documents_as_a_plain_read_would(request, rep, actor_name):
-    from approvals.requirements import evaluate
+    from approvals.requirements import Deal, evaluate
     from ordermgmt.models import Document
     from tests.factories import ContactFactory, DocumentFactory, OpportunityFactory, QuoteFactory
 
@@ -232,12 +232,12 @@ def test_the_locked_read_loads_quote_contacts_and_documents_as_a_plain_read_woul
                 "kinds": locked.document_kinds(),
             }
             owner_name, region_tz, account_name = str(locked.owner), locked.region.timezone, locked.account.name
-            met = {r.code: r.met for r in evaluate(locked)}
+            met = {r.code: r.met for r in evaluate(Deal.of(locked))}
         # The locked row, then one prefetch each for quotes, documents and closures: nothing read per rule.
         assert len(ctx.captured_queries) == 4, [q["sql"][:80] for q in ctx.captured_queries]
         assert "FOR NO KEY UPDATE" in ctx.captured_queries[0]["sql"]
         assert loaded == _fresh(opp)
         assert (owner_name, region_tz, account_name) == (str(rep), opp.region.timezone, opp.account.name)
-        assert met == {r.code: r.met for r in evaluate(Opportunity.objects.get(pk=opp.pk))}
+        assert met == {r.code: r.met for r in evaluate(Deal.of(Opportunity.objects.get(pk=opp.pk)))}
     assert _fresh(full)["kinds"] == {"signed_order_form", "purchase_order"}
     assert _fresh(bare) == {"quote": None, "kinds": set()}

@@ -25,12 +25,12 @@ opp = client.get("/api/opportunities/?page_size=1").json()["results"][0]
 assert client.patch(f"/api/opportunities/{opp['id']}/", {"name": "Renamed on SQLite"},
                     content_type="application/json").status_code in (200, 409)
 # Submit for approval (the locked read's extra columns are plain SQL on SQLite too).
-from approvals.requirements import evaluate
+from approvals.requirements import Deal, evaluate
 from ordermgmt.models import User as U
 from approvals.selectors import opportunity_list
 drafts = opportunity_list(user=U.objects.get(username="rep_amer1"))
 drafts = drafts.filter(approval_status="draft", stage="6-awaiting_signature")
-ready = next(o for o in drafts if all(r.met for r in evaluate(o)))
+ready = next(o for o in drafts if all(r.met for r in evaluate(Deal.of(o))))
 response = client.post(f"/api/opportunities/{ready.pk}/submit/", content_type="application/json")
 assert response.status_code == 200, response.content
 assert ready.submissions.get().sequence == 1

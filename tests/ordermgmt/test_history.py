@@ -43,6 +43,7 @@ def test_empty_values_read_as_set_cleared_or_a_dash():
             "competitors": ["Acme", ""],
             "region": "EMEA",
             "po_required": [False, True],
+            "documents": ["purchase_order"],
         },
     )
     assert lines(event) == {
@@ -50,6 +51,7 @@ def test_empty_values_read_as_set_cleared_or_a_dash():
         "Competitors": "cleared (was Acme)",
         "Region": "EMEA",
         "Po required": "no → yes",
+        "Documents": "purchase_order",
     }
 
 

@@ -413,7 +413,7 @@ class Command(BaseCommand):
             .order_by("pk")
         )
         for opp in candidates:
-            if not requirements.unmet(opp) and rng.random() < 0.45:
+            if not requirements.unmet(requirements.Deal.of(opp)) and rng.random() < 0.45:
                 ready.append(opp)
         specialists = {u.region_id: u for u in User.objects.filter(role=User.Role.SPECIALIST).order_by("username")}
         submitted = approved = 0
@@ -766,7 +766,7 @@ class Command(BaseCommand):
     # --- report -----------------------------------------------------------------------------------------------------
 
     def _report_readiness(self) -> None:
-        from approvals.requirements import unmet
+        from approvals.requirements import Deal, unmet
 
         stage6 = (
             Opportunity.objects.filter(stage=Stage.AWAITING_SIGNATURE)
@@ -782,7 +782,7 @@ class Command(BaseCommand):
         total, ready, reasons = 0, 0, Counter()
         for opp in stage6:
             total += 1
-            missing = unmet(opp)
+            missing = unmet(Deal.of(opp))
             ready += not missing
             reasons.update(result.code for result in missing)
         if total:
