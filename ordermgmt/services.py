@@ -447,3 +447,25 @@ def contact_create(*, actor: User, data: dict[str, Any]) -> Contact:
     contact.full_clean()
     contact.save()
     return contact
+
+
+# --- people ----------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_upsert(
+    *, username: str, role: str, region_code: str | None, password: str, email: str = "", superuser: bool = False
+) -> User:
+    """Create the user, or update their role, region, email and password (`manage.py add_user`). A superuser stays
+    one; `superuser=True` also gives Django admin access."""
+    if role in User.REGIONAL_ROLES and not region_code:
+        raise ValidationError({"region": [f"The {role} role needs a region."]})
+    user = User.objects.select_for_update().filter(username=username).first() or User(username=username)
+    user.role = role
+    user.region_id = region_code or None
+    user.email = email or user.email
+    user.is_staff = user.is_superuser = superuser or user.is_superuser
+    user.set_password(password)
+    user.save()
+    user.forget_region_codes()
+    return user

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from ordermgmt.models import Region, User
+from ordermgmt.services import user_upsert
 
 
 class Command(BaseCommand):
@@ -23,13 +24,9 @@ class Command(BaseCommand):
             raise CommandError(f"--region is required for the {role} role")
         if password is None:
             password = self._prompt_password(username)
-        user = User.objects.filter(username=username).first() or User(username=username)
-        user.role = role
-        user.region = Region.objects.get(pk=region) if region else None
-        user.email = email or user.email
-        user.is_staff = user.is_superuser = superuser or user.is_superuser
-        user.set_password(password)
-        user.save()
+        user = user_upsert(
+            username=username, role=role, region_code=region, password=password, email=email, superuser=superuser
+        )
         self.stdout.write(
             self.style.SUCCESS(f"{username}: {user.get_role_display()}{f' ({region})' if region else ''}")
         )
