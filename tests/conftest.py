@@ -3,6 +3,8 @@ from rest_framework.test import APIClient
 
 from tests.factories import BillingFactory, ManagerFactory, RepFactory, SpecialistFactory, region
 
+pytest_plugins = ["tests.browser"]  # the Playwright fixtures: chromium, browser_as, screenshot
+
 
 @pytest.fixture(autouse=True)
 def _regions(request):

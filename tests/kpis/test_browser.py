@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from kpis.models import CsatResponse
 from ordermgmt.models import Opportunity
+from tests.browser import ARTIFACTS
 from tests.factories import ManagerFactory, OpportunityFactory, RepFactory, SpecialistFactory, region
-from tests.ui.conftest import ARTIFACTS, browser_as, chromium, screenshot  # noqa: F401  (shared Playwright fixtures)
 
 from .conftest import case, submission
 
@@ -51,7 +51,7 @@ def seed_quarters() -> None:
     case(owner=desk, responded="2026-08-08 12:00", hours=7.0, request_type="basic_quote_assistance")
 
 
-def test_manager_changes_period_and_drills_into_a_tile(browser_as, screenshot):  # noqa: F811
+def test_manager_changes_period_and_drills_into_a_tile(browser_as, screenshot):
     seed_quarters()
     manager = ManagerFactory(username="kpi_ui_mgr", first_name="Maya", last_name="Manager")
     page = browser_as(manager)

@@ -1,3 +1,5 @@
+"""Shared Playwright fixtures (Debian's Chromium, never a downloaded browser), loaded by tests/conftest.py."""
+
 import os
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in the browser tests' bodies are
@@ -8,7 +10,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
