@@ -1,214 +1,23 @@
-"""The shared sales records: regions, users and roles, accounts, contacts, opportunities, quotes, documents.
-
-State changes of an opportunity's approval are owned by `approvals.services`; this module only declares
-the records, their invariants (as database constraints) and visibility (`visible_to`).
-"""
+"""Opportunities, their quotes and their history."""
 
 from __future__ import annotations
 
-import zoneinfo
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.functional import cached_property
 
+from .base import TimeStampedModel
+from .customers import Account, Contact
+from .people import User
+from .regions import Region
 
-class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
-
-
-def validate_timezone(value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(f"{value!r} is not a known IANA time zone.") from exc
-
-
-@pghistory.track(model_name="RegionAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
-class Region(models.Model):
-    """A regional Order Management team: its time zone, support hours, holiday calendar and cut-off."""
-
-    class Code(models.TextChoices):
-        AMER = "AMER", "AMER / LATAM"
-        EMEA = "EMEA", "EMEA"
-        APAC = "APAC", "APAC"
-
-    code = models.CharField(max_length=4, primary_key=True, choices=Code.choices)
-    name = models.CharField(max_length=60)
-    timezone = models.CharField(max_length=64, validators=[validate_timezone])
-    support_start = models.TimeField()
-    support_end = models.TimeField()
-    cutoff = models.TimeField(
-        help_text="Submissions after this local time start their SLA clock the next business day."
-    )
-    holiday_country = models.CharField(max_length=2, help_text="ISO country code for the `holidays` package.")
-    holiday_subdivision = models.CharField(max_length=10, blank=True)
-
-    class Meta:
-        ordering = ["code"]
-        constraints = [
-            models.CheckConstraint(condition=Q(support_start__lt=F("support_end")), name="region_support_hours_order"),
-            models.CheckConstraint(
-                condition=Q(cutoff__gte=F("support_start")) & Q(cutoff__lte=F("support_end")),
-                name="region_cutoff_within_support_hours",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.code
-
-
-class RegionClosure(models.Model):
-    """An extra non-business day for a region (company day off), on top of its public holidays."""
-
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="closures")
-    date = models.DateField()
-    reason = models.CharField(max_length=200)
-
-    class Meta:
-        ordering = ["region", "date"]
-        constraints = [models.UniqueConstraint(fields=["region", "date"], name="region_closure_unique_day")]
-
-    def __str__(self) -> str:
-        return f"{self.region_id} closed {self.date}: {self.reason}"
-
-
-class UserQuerySet(models.QuerySet):
-    def with_role(self, *roles: str) -> UserQuerySet:
-        return self.filter(role__in=roles, is_active=True)
-
-
-class OrderUserManager(UserManager.from_queryset(UserQuerySet)):
-    pass
-
-
-class User(AbstractUser):
-    """A person (or integration) using the product. What they may see and do follows from `role` and `region`."""
-
-    class Role(models.TextChoices):
-        SALES_REP = "sales_rep", "Sales rep"
-        SPECIALIST = "specialist", "Order Management specialist"
-        BILLING = "billing", "Billing"
-        DEAL_DESK = "deal_desk", "Deal Desk"
-        SUPPORT_ENGINEERING = "support_engineering", "Support Engineering"
-        MANAGER = "manager", "Manager"
-        INTEGRATION = "integration", "Integration (API only)"
-
-    REGIONAL_ROLES = (Role.SALES_REP, Role.SPECIALIST)
-
-    role = models.CharField(max_length=24, choices=Role.choices, default=Role.SALES_REP, db_index=True)
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
-    covered_regions = models.ManyToManyField(
-        Region, blank=True, related_name="covering_specialists", help_text="Extra regions a specialist covers."
-    )
-    out_of_office_from = models.DateTimeField(null=True, blank=True)
-    out_of_office_until = models.DateTimeField(null=True, blank=True)
-    backup = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="backing_up",
-        help_text="Who takes over claimed items while this person is out of office.",
-    )
-
-    objects = OrderUserManager()
-
-    class Meta:
-        ordering = ["username"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(role__in=["sales_rep", "specialist"]) | Q(region__isnull=False),
-                name="user_regional_role_has_region",
-            ),
-            models.CheckConstraint(
-                condition=Q(out_of_office_from__isnull=True)
-                | Q(out_of_office_until__isnull=True)
-                | Q(out_of_office_until__gt=F("out_of_office_from")),
-                name="user_out_of_office_order",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.get_full_name() or self.username
-
-    @property
-    def is_rep(self) -> bool:
-        return self.role == self.Role.SALES_REP
-
-    @property
-    def is_specialist(self) -> bool:
-        return self.role == self.Role.SPECIALIST
-
-    @property
-    def is_manager(self) -> bool:
-        return self.role == self.Role.MANAGER or self.is_superuser
-
-    @property
-    def is_billing(self) -> bool:
-        return self.role == self.Role.BILLING
-
-    def region_codes(self) -> list[str]:
-        """The regions whose queue this person works: their own first, then the ones they cover (in code order).
-
-        Read once per loaded user (a request reads it for its scope and again for a permission check); code that
-        changes the coverage calls `forget_region_codes()`.
-        """
-        return list(self._region_codes)
-
-    @cached_property
-    def _region_codes(self) -> tuple[str, ...]:
-        covered = self.covered_regions.order_by("pk").values_list("pk", flat=True)
-        return tuple(dict.fromkeys([*([self.region_id] if self.region_id else []), *covered]))
-
-    def forget_region_codes(self) -> None:
-        self.__dict__.pop("_region_codes", None)
-
-
-@pghistory.track(model_name="AccountAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
-class Account(TimeStampedModel):
-    """A customer."""
-
-    name = models.CharField(max_length=255, db_index=True)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="accounts")
-    country = models.CharField(
-        max_length=2, validators=[RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166 alpha-2 code such as US or DE.")]
-    )
-    billing_address = models.TextField(blank=True, max_length=2000)
-
-    class Meta:
-        ordering = ["name", "pk"]
-        constraints = [
-            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="account_country_iso2"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-@pghistory.track(model_name="ContactAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
-class Contact(TimeStampedModel):
-    """A person at a customer (Sold To and Bill To contacts of quotes)."""
-
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True)
-
-    class Meta:
-        ordering = ["name", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.name} <{self.email}>" if self.email else self.name
+if TYPE_CHECKING:
+    from .documents import Document
 
 
 class OpportunityQuerySet(models.QuerySet):
@@ -435,44 +244,6 @@ class Quote(TimeStampedModel):
         return self.number
 
 
-def document_upload_to(instance: Document, filename: str) -> str:
-    # Never trust the client's file name for the path: only the opportunity and a random token.
-    import uuid
-
-    return f"documents/{instance.opportunity_id}/{uuid.uuid4().hex}"
-
-
-@pghistory.track(model_name="DocumentAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
-class Document(models.Model):
-    """An uploaded file attached to an opportunity (signed order form, PO, ...)."""
-
-    class Kind(models.TextChoices):
-        SIGNED_ORDER_FORM = "signed_order_form", "Signed order form"
-        PURCHASE_ORDER = "purchase_order", "Purchase order"
-        EULA_ACCEPTANCE = "eula_acceptance", "End user EULA acceptance"
-        PRIVATE_OFFER_ACCEPTANCE = "private_offer_acceptance", "Private offer acceptance"
-        NO_PO_EMAIL = "no_po_email", '"Accept invoice without PO" email'
-        IBM_NOTIFICATION = "ibm_notification", "IBM notification"
-        SOW = "sow", "Signed SOW"
-        OTHER = "other", "Other"
-
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="documents")
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    file = models.FileField(upload_to=document_upload_to, max_length=255)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["uploaded_at", "pk"]
-        indexes = [models.Index(fields=["opportunity", "kind"], name="document_opp_kind_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.original_name}"
-
-
 class OpportunityEvent(models.Model):
     """One line of an opportunity's history: who did what, when, what changed and why. Append-only."""
 
@@ -492,47 +263,3 @@ class OpportunityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id} {self.action} at {self.at:%Y-%m-%d %H:%M}"
-
-
-class Notification(models.Model):
-    """An in-product notification (the badge); the same message also goes out by email."""
-
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    verb = models.CharField(max_length=40)
-    message = models.TextField()
-    opportunity = models.ForeignKey(Opportunity, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [
-            models.Index(fields=["recipient", "-created_at"], name="notif_recipient_idx"),
-            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notif_unread_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.recipient}: {self.verb}"
-
-
-class OutboxMessage(models.Model):
-    """A Celery task to publish, written in the same transaction as the change that needs it.
-
-    If the broker is down at commit time the row waits; `outbox_drain` publishes it when the broker is back,
-    so notifications and jobs are never lost.
-    """
-
-    task = models.CharField(max_length=200)
-    kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_pending_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.task} ({'sent' if self.sent_at else 'pending'})"
