@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "licenses",
     "subscriptions",
     "kpis",
+    "demo",
 ]
 
 MIDDLEWARE = [
