@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from .models import Account, Contact, Document, Notification, Opportunity, OpportunityEvent, Quote, Region, User
+from .models import (
+    Account,
+    ApiToken,
+    Contact,
+    Document,
+    Notification,
+    Opportunity,
+    OpportunityEvent,
+    Quote,
+    Region,
+    User,
+)
 
 
 def region_list() -> QuerySet[Region]:
@@ -75,3 +87,11 @@ def notification_list(*, user: User) -> QuerySet[Notification]:
 
 def notification_unread_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
+    """The tokens `user` may see and revoke: their own; a manager every user's. Expired ones are left out."""
+    tokens = ApiToken.objects.select_related("user").filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+    if not user.is_manager:
+        tokens = tokens.filter(user=user)
+    return tokens.order_by("-created", "-id")

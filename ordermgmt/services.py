@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .exceptions import Conflict, PermissionDeniedError
-from .models import Contact, Document, Notification, Opportunity, OpportunityEvent, OutboxMessage, Quote, User
+from .exceptions import Conflict, NotVisibleError, PermissionDeniedError
+from .models import ApiToken, Contact, Document, Notification, Opportunity, OpportunityEvent, OutboxMessage, Quote, User
 
 logger = logging.getLogger(__name__)
 
@@ -469,3 +469,38 @@ def user_upsert(
     user.save()
     user.forget_region_codes()
     return user
+
+
+# --- API tokens ------------------------------------------------------------------------------------------------------
+
+
+def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for `user`: its row and the plain token, which is shown once and never stored. An
+    integration user's token never expires (rotate it instead); everyone else's after API_TOKEN_TTL_DAYS."""
+    ttl = None if user.role == User.Role.INTEGRATION else timedelta(days=settings.API_TOKEN_TTL_DAYS)
+    return ApiToken.objects.create(user=user, expiry=ttl, name=name.strip()[:100])
+
+
+def _owned_token(*, actor: User, token_id: int) -> ApiToken:
+    """The token, locked, if `actor` owns it or is a manager; NotVisibleError (404) otherwise."""
+    token = ApiToken.objects.select_for_update().select_related("user").filter(pk=token_id).first()
+    if token is None or not (token.user_id == actor.pk or actor.is_manager):
+        raise NotVisibleError()
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
+    """Revoke a token (its owner or a manager): requests with it answer 401 from now on."""
+    token = _owned_token(actor=actor, token_id=token_id)
+    token.delete()
+    logger.info("api token %s of %s revoked by %s", token.token_key, token.user, actor)
+    return token
+
+
+@transaction.atomic
+def api_token_rotate(*, actor: User, token_id: int) -> tuple[ApiToken, str]:
+    """Replace a token by a new one with the same name and expiry rule; the old one stops working at once."""
+    old = _owned_token(actor=actor, token_id=token_id)
+    old.delete()
+    return api_token_issue(user=old.user, name=old.name)

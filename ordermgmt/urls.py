@@ -18,6 +18,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path("tokens/", views.TokenListView.as_view(), name="tokens"),
+    path("tokens/<int:pk>/<str:action>/", views.TokenActionView.as_view(), name="token_action"),
     path("", views.HomeView.as_view(), name="home"),
     path("", include("subscriptions.urls")),
     path("cases/", include("cases.urls")),

@@ -1,14 +1,16 @@
-"""Project-level pages: health check, home (per role), notifications."""
+"""Project-level pages: health check, home (per role), notifications, API tokens."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.db import connection, transaction
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import ListView
 
-from . import selectors
+from . import selectors, services
+from .exceptions import NotVisibleError
 
 
 def ping(request):
@@ -65,3 +67,38 @@ class NotificationListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         return selectors.notification_list(user=self.request.user).select_related("opportunity")
+
+
+class TokenListView(LoginRequiredMixin, View):
+    """Your API tokens (a manager: everyone's): create a named one, rotate or revoke. A new token is shown once, in
+    the answer to the POST that made it, never stored in a message or a redirect."""
+
+    template_name = "ordermgmt/token_list.html"
+
+    def get(self, request, issued=None):
+        tokens = selectors.api_token_list(user=request.user)
+        context = {"tokens": tokens, "issued": issued, "ttl_days": settings.API_TOKEN_TTL_DAYS}
+        return render(request, self.template_name, context)
+
+    def post(self, request):
+        name = request.POST.get("name", "").strip()
+        with transaction.atomic():
+            token, plain = services.api_token_issue(user=request.user, name=name)
+        return self.get(request, issued=(token, plain))
+
+
+class TokenActionView(LoginRequiredMixin, View):
+    """POST rotate / revoke of one token (its owner or a manager; anyone else gets 404)."""
+
+    def post(self, request, pk: int, action: str):
+        try:
+            if action == "rotate":
+                token, plain = services.api_token_rotate(actor=request.user, token_id=pk)
+                return TokenListView().get(request, issued=(token, plain))
+            if action == "revoke":
+                token = services.api_token_revoke(actor=request.user, token_id=pk)
+                messages.success(request, f"Token {token.token_key}… revoked: it no longer works.")
+                return redirect("tokens")
+        except NotVisibleError as exc:
+            raise Http404 from exc
+        raise Http404

@@ -12,9 +12,11 @@ from .messaging import Notification, OutboxMessage
 from .opportunities import Opportunity, OpportunityEvent, OpportunityQuerySet, Quote
 from .people import OrderUserManager, User, UserQuerySet
 from .regions import Region, RegionClosure, validate_timezone
+from .tokens import ApiToken
 
 __all__ = [
     "Account",
+    "ApiToken",
     "Contact",
     "Document",
     "Notification",

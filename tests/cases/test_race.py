@@ -55,10 +55,10 @@ def test_concurrent_takes_through_the_api_answer_one_200_and_409s(live_server):
     import urllib.error
     import urllib.request
 
-    from rest_framework.authtoken.models import Token
+    from ordermgmt.services import api_token_issue
 
     case = open_case(OpportunityFactory())
-    tokens = [Token.objects.create(user=member(username=f"dd_http_{i}")).key for i in range(4)]
+    tokens = [api_token_issue(user=member(username=f"dd_http_{i}"))[1] for i in range(4)]
     barrier = threading.Barrier(len(tokens))
     codes: list[int] = []
 

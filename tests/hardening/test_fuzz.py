@@ -10,10 +10,10 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from ordermgmt.services import api_token_issue
 from tests.hardening.conftest import build_world
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
@@ -57,7 +57,7 @@ def keep_the_test_connection():
 def tokens_and_ids(db, keep_the_test_connection):
     """A token per role, and for each resource path the id of an object the rep owns (a real hit, not a 404)."""
     world = build_world()
-    tokens = {role: Token.objects.create(user=user).key for role, user in world.users.items() if user is not None}
+    tokens = {role: api_token_issue(user=user)[1] for role, user in world.users.items() if user is not None}
     own = world.own
     ids = {
         "/api/opportunities/": own.opportunity.pk,

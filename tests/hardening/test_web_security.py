@@ -141,7 +141,9 @@ def test_a_good_token_request_answers_a_token(fresh_throttles):
         "/api/auth/token/", {"username": "api_ok", "password": PASSWORD}, content_type="application/json"
     )
     assert response.status_code == 200
-    assert len(response.json()["token"]) == 40
+    token = response.json()["token"]
+    assert len(token) == 64
+    assert Client(HTTP_AUTHORIZATION=f"Token {token}").get("/api/opportunities/").status_code == 200
 
 
 # --- sessions, cookies, headers ----------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from approvals import services
+from ordermgmt.services import api_token_issue
 from tests.approvals.test_queue import submit
 from tests.factories import ManagerFactory, RepFactory, SpecialistFactory, region
 
@@ -19,7 +19,7 @@ AT = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user)[1]}")
     return client
 
 
@@ -82,7 +82,7 @@ def test_a_rep_and_a_manager_authenticate_the_same_way():
 
 
 def test_a_key_is_a_parameter_not_sql():
-    Token.objects.create(user=RepFactory())
+    api_token_issue(user=RepFactory())
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token x'OR'1'='1'--")  # no spaces: it reaches the lookup
     response = client.get("/api/queue/")

@@ -38,9 +38,8 @@ spec = Client()
 assert spec.post("/login/", {"username": "specialist_amer", "password": "demo-pass-2026"}).status_code == 302
 assert spec.get("/queue/").status_code == 200
 assert len(spec.get("/api/queue/?page_size=200").json()["results"]) > 0  # the demo queue is not empty
-# Token authentication reads with the ORM here (a fixed SQL text on PostgreSQL).
-from rest_framework.authtoken.models import Token
-key = Token.objects.create(user=U.objects.get(username="specialist_amer")).key
+from ordermgmt.services import api_token_issue
+key = api_token_issue(user=U.objects.get(username="specialist_amer"))[1]
 assert len(Client(HTTP_AUTHORIZATION=f"Token {key}").get("/api/queue/").json()["results"]) > 0
 assert Client(HTTP_AUTHORIZATION="Token not-a-token").get("/api/queue/").status_code == 401
 # The scheduled jobs on SQLite: the license review runs; reconciliation fails cleanly, saying it needs PostgreSQL.
