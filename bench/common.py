@@ -1,16 +1,36 @@
-"""Shared set-up for the benchmarks: Django on a dedicated PostgreSQL database, created and migrated on demand."""
+"""Shared set-up for the benchmarks: Django on a dedicated PostgreSQL database, in-process WSGI calls, timing,
+budgets (RESULT lines), profiles of a missed budget and peak-memory probes in a child process.
+
+Every benchmark prints one `RESULT |` line per budget:
+
+    RESULT | what is compared | measured | budget | PASS or MISS | baseline measured side by side in the same run
+
+(`info` instead of PASS/MISS for a figure printed for information). run_all.py collects them into one table.
+"""
 
 from __future__ import annotations
 
+import cProfile
+import io
+import json
 import os
+import pstats
+import resource
 import statistics
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+# whitenoise warns once per process that `collectstatic` has not run; the benchmarks serve no static files.
+warnings.filterwarnings("ignore", message="No directory at")
+
+
+# --- databases -------------------------------------------------------------------------------------------------------
 
 
 def _server() -> tuple[str, str]:
@@ -37,13 +57,22 @@ def drop_database(db_name: str) -> None:
     )
 
 
-def setup_django(db_name: str) -> None:
-    """Point Django at postgres://…/<db_name> (created if missing), migrate, and set it up."""
+def setup_django(db_name: str, *, recreate: bool = False, persistent: bool = True) -> None:
+    """Point Django at postgres://…/<db_name> (created if missing, dropped first with `recreate`), migrate, set up.
+
+    `persistent`: keep the database connection across in-process requests (CONN_MAX_AGE), as gunicorn has it in
+    production; otherwise every WSGI call would open a new connection (the test settings' default).
+    """
+    if recreate:
+        drop_database(db_name)
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ordermgmt")
     url = base.rsplit("/", 1)[0] + "/" + db_name
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "ordermgmt.settings.test"
     os.environ.setdefault("AXES_ENABLED", "false")
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    if persistent:
+        os.environ.setdefault("DJANGO_CONN_MAX_AGE", "600")
     hostname, port = _server()
     exists = psql("postgres", f"SELECT 1 FROM pg_database WHERE datname='{db_name}'")
     if exists != "1":
@@ -54,14 +83,118 @@ def setup_django(db_name: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("ordermgmt.migrations.0003_seed_regions").seed(apps, None)
 
 
-def median_ms(fn, repeat: int = 30, warmup: int = 3) -> float:
+def execute(sql: str, params=None) -> int:
+    """Run one statement on Django's connection; its rowcount."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def delete_users(where: str) -> None:
+    """Delete bench users (`where`: a condition on ordermgmt_user) and their API tokens, whichever token table the
+    code base has (DRF's, or hashed ones). Run with triggers off, inside a bulk (re)load."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("authtoken_token", "ordermgmt_apitoken", "knox_authtoken"):
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+            if cursor.fetchone()[0]:
+                cursor.execute(f"DELETE FROM {table} WHERE user_id IN (SELECT id FROM ordermgmt_user WHERE {where})")
+        cursor.execute(f"DELETE FROM ordermgmt_user WHERE {where}")
+
+
+def vacuum(*tables: str) -> None:
+    """VACUUM ANALYZE (the given tables, or all): after a reset both sides start from the same clean state."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE " + ", ".join(tables))
+
+
+# --- in-process HTTP through the whole WSGI stack -----------------------------------------------------------------
+
+
+class Wsgi:
+    """Calls Django's WSGI application the way gunicorn does (every middleware, DRF authentication from the
+    `Authorization: Token …` header, request_started/finished signals), without a socket in between."""
+
+    def __init__(self):
+        from django.core.wsgi import get_wsgi_application
+
+        self.app = get_wsgi_application()
+
+    def call(self, method: str, path: str, *, token: str | None = None, body=None) -> tuple[int, bytes]:
+        path, _, query = path.partition("?")
+        data = json.dumps(body).encode() if body is not None else b""
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1:8000",
+            "HTTP_ACCEPT": "application/json",
+            "CONTENT_TYPE": "application/json" if body is not None else "",
+            "CONTENT_LENGTH": str(len(data)),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(data),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        if token:
+            environ["HTTP_AUTHORIZATION"] = f"Token {token}"
+        status = []
+        chunks = self.app(environ, lambda s, headers, exc_info=None: status.append(s))
+        try:
+            payload = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()  # request_finished: what gunicorn does after writing the response
+        return int(status[0].split()[0]), payload
+
+    def get(self, path: str, *, token: str | None = None) -> tuple[int, bytes]:
+        return self.call("GET", path, token=token)
+
+
+BENCH_PASSWORD = "bench-pass-2026"
+
+
+def set_password(username: str, password: str = BENCH_PASSWORD) -> None:
+    """Give a (bench-created) user a password, so it can sign in for a token like anyone."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username=username)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+def api_token(wsgi: Wsgi, username: str, password: str = BENCH_PASSWORD) -> str:
+    """A real API token, obtained the way a client does: `POST /api/auth/token/ {"username", "password"}`.
+    The sign-in is throttled per client address: on 429 wait and retry."""
+    for _ in range(6):
+        status, body = wsgi.call("POST", "/api/auth/token/", body={"username": username, "password": password})
+        if status == 200:
+            return json.loads(body)["token"]
+        if status != 429:
+            raise RuntimeError(f"POST /api/auth/token/ as {username}: {status} {body[:300]!r}")
+        time.sleep(15)
+    raise RuntimeError(f"POST /api/auth/token/ as {username}: still throttled")
+
+
+# --- timing -----------------------------------------------------------------------------------------------------------
+
+
+def sample_ms(fn, repeat: int = 30, warmup: int = 3) -> list[float]:
+    """Wall times of `repeat` calls of fn() in ms, after `warmup` untimed calls."""
     for _ in range(warmup):
         fn()
     samples = []
@@ -69,12 +202,143 @@ def median_ms(fn, repeat: int = 30, warmup: int = 3) -> float:
         start = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+    return samples
 
 
-def report(name: str, value: float, baseline: float, unit: str, target: float) -> None:
-    ratio = value / baseline if baseline else float("inf")
-    verdict = "ok" if ratio <= target else "MISSED"
-    print(
-        f"RESULT | {name} | {value:.2f} {unit} | baseline {baseline:.2f} {unit} | ratio {ratio:.2f}x | target <= {target}x | {verdict}"
+def median_ms(fn, repeat: int = 30, warmup: int = 3) -> float:
+    return statistics.median(sample_ms(fn, repeat, warmup))
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank on the sorted samples)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def timed(fn) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def summary(seconds: list[float]) -> dict:
+    return {"min": min(seconds), "median": statistics.median(seconds), "runs": len(seconds), "all": seconds}
+
+
+def fmt_runs(s: dict, unit: str = "s") -> str:
+    return f"min {s['min']:.2f} {unit}, median {s['median']:.2f} {unit} ({s['runs']} runs)"
+
+
+# --- budgets ------------------------------------------------------------------------------------------------------
+
+
+def result(what: str, measured: str, budget: str, ok: bool | None, baseline: str) -> None:
+    """One RESULT line: what is compared | measured | budget | PASS/MISS (None: info) | baseline of the same run."""
+    verdict = "info" if ok is None else ("PASS" if ok else "MISS")
+    print(f"RESULT | {what} | {measured} | {budget} | {verdict} | {baseline}", flush=True)
+
+
+def ratio_budget(what: str, job: dict, base: dict, limit: float, unit: str = "s") -> bool:
+    """A job's runs against its baseline's runs: the verdict is on the medians (min printed alongside)."""
+    ratio = job["median"] / base["median"] if base["median"] else float("inf")
+    ok = ratio <= limit
+    result(
+        what,
+        f"{job['median']:.2f} {unit} median (min {job['min']:.2f}) = {ratio:.2f}x",
+        f"<= {limit:g}x",
+        ok,
+        f"hand-written {base['median']:.2f} {unit} median (min {base['min']:.2f}), {base['runs']} runs each",
     )
+    return ok
+
+
+# --- where the time goes -------------------------------------------------------------------------------------------
+
+
+def profile(fn, repeat: int = 20, limit: int = 30, title: str = "") -> None:
+    """cProfile `repeat` calls of fn() and print where the time goes (for a missed budget): the top frames by
+    cumulative time, the project's own functions by cumulative time, and the top frames by own time."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repeat):
+        fn()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(limit)
+    own = str(ROOT).replace("/", r"\/") + r"\/(?!\.venv)(?!bench)"
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(own, 20)
+    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(15)
+    print(f"\n--- profile: {title} ({repeat} calls) ---")
+    print("\n".join(line.replace(str(ROOT) + "/", "") for line in out.getvalue().splitlines() if line.strip()))
+    print("--- end of profile ---\n", flush=True)
+
+
+# --- peak memory of a job, in a child process -----------------------------------------------------------------------
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process in MB (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def reset_peak_rss() -> None:
+    """Reset the kernel's high-water mark of this process's RSS (VmHWM), so the next peak is the job's own."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_memory(fn) -> dict:
+    """Run fn() once under tracemalloc: its peak of Python allocations and the growth of the process's peak RSS
+    (which also sees the database driver's C buffers). Printed as one `MEMORY {json}` line for the parent."""
+    import tracemalloc
+
+    reset_peak_rss()
+    before_rss = rss_mb()
+    tracemalloc.start()
+    started = time.perf_counter()
+    fn()
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    out = {"peak_mb": peak / 2**20, "rss_growth_mb": max(0.0, peak_rss_mb() - before_rss), "seconds": seconds}
+    print("MEMORY " + json.dumps(out), flush=True)
+    return out
+
+
+def memory_probe(script: str, *args: str) -> dict:
+    """Run `bench/<script> --memory-probe <args>` in a fresh interpreter; the job's MEMORY figures."""
+    command = [sys.executable, str(HERE / script), "--memory-probe", *args]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    for line in done.stdout.splitlines():
+        if line.startswith("MEMORY "):
+            return json.loads(line[len("MEMORY ") :])
+    print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")
+    raise RuntimeError(f"memory probe {' '.join(command[1:])} failed (exit {done.returncode})")
+
+
+MEMORY_LIMIT = 1.5  # the larger data set's peak may be at most this times the smaller's: constant in the data size
+
+
+def memory_budget(job: str, small: dict, large: dict, small_size: str, large_size: str) -> bool:
+    ok = large["peak_mb"] <= MEMORY_LIMIT * max(small["peak_mb"], 0.01)
+    result(
+        f"peak memory of {job}: {large_size} vs {small_size}",
+        f"{large['peak_mb']:.1f} MB at {large_size} ({large['peak_mb'] / max(small['peak_mb'], 0.01):.2f}x)",
+        f"<= {MEMORY_LIMIT:g}x the smaller",
+        ok,
+        f"{small['peak_mb']:.1f} MB at {small_size}; peak RSS growth {small['rss_growth_mb']:.0f} -> "
+        f"{large['rss_growth_mb']:.0f} MB (tracemalloc peak of Python allocations, job alone in a child process)",
+    )
+    return ok

@@ -1,59 +1,49 @@
-"""Benchmark: renewal and bookings reconciliation over planted data, against hand-written SQL per rule.
+"""Renewal and bookings reconciliation over planted data, against hand-written SQL that finds and writes the same
+discrepancies.
 
-    /work/main/.venv/bin/python bench/reconciliation.py [--subscriptions 200000] [--database om_bench_recon]
+    python bench/reconciliation.py [--subscriptions 200000] [--runs 5] [--database om_bench_recon]
 
-Creates (drops and re-creates) its own PostgreSQL database, runs the migrations, loads N subscriptions with about 5%
-planted discrepancies of every kind (plus contract-reset exceptions and closed-lost orphans that must NOT be reported)
-and 2N unrelated opportunities, then times the real run (service call: rules, upserts, counts) and one hand-written
-query per rule, and checks that both find exactly the planted rows.
+Creates (drops and re-creates) its own PostgreSQL database, migrates it, loads N subscriptions with about 5%
+planted discrepancies of every kind (plus contract-reset exceptions and closed-lost orphans that must NOT be
+reported), N/10 bookings of the month with planted invoice mismatches, and 2N unrelated opportunities. Then, for each
+job, `--runs` times interleaved (min and median printed; the verdict is on the medians), each run starting from no
+discrepancies (the previous run's output deleted and the tables vacuumed):
+
+- the job: `manage.py reconcile_renewals --as-of 2026-11-02` / `manage.py reconcile_bookings --month 2026-10`
+  (queues a run, executes every rule as an upsert of its discrepancies, closes the resolved ones, counts);
+- hand-written: one statement per job that finds every rule's rows and upserts them as discrepancy rows (key,
+  expected, actual, proposed fix), the close of resolved ones, and the run row with its counts.
+Budgets: bookings <= 2x its hand-written SQL; renewals <= 2x (as before). Both sides must find exactly the planted
+rows; a re-run of the job must leave the same discrepancies (no duplicates, none closed). Then each job's peak
+memory at N/10 and N subscriptions (a child process each, tracemalloc): constant in the data size.
+
+The test settings apply no automatic fixes (RECONCILIATION_AUTO_APPLY_KINDS empty): the job here finds and records.
 """
 
 import argparse
-import os
-import resource
+import io
 import sys
 import time
-import tracemalloc
-from pathlib import Path
+from datetime import date
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import (
+    execute,
+    fmt_runs,
+    measure_memory,
+    memory_budget,
+    memory_probe,
+    profile,
+    ratio_budget,
+    result,
+    setup_django,
+    summary,
+    timed,
+    vacuum,
+)
 
 AS_OF = "2026-11-02"
 MONTH = "2026-10"
-
-
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subscriptions", type=int, default=200_000)
-    parser.add_argument("--database", default="om_bench_recon")
-    parser.add_argument("--host", default=os.environ.get("PGHOST", "127.0.0.1"))
-    return parser.parse_args()
-
-
-def create_database(args) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(host=args.host, user="postgres", dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
-        cursor.execute(f'CREATE DATABASE "{args.database}"')
-    conn.close()
-
-
-def setup_django(args) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "ordermgmt.settings.test"
-    os.environ["DATABASE_URL"] = f"postgres://postgres@{args.host}:5432/{args.database}"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
+LIMIT = {"renewals": 2.0, "bookings": 2.0}
 OPP_COLUMNS = (
     "name, account_id, owner_id, region_id, type, deployment, route_to_market, stage, amount, net_arr, arr_basis, "
     "start_date, end_date, close_date, closed_won_reason, closed_won_details, competitors, executed_agreement_type, "
@@ -132,7 +122,7 @@ def load(n: int) -> None:
         cursor.execute(sql)
 
 
-# --- the planted truth, from the names given at load time ------------------------------------------------------
+# --- the planted truth, from the names given at load time ---------------------------------------------------------
 
 PLANTED = {
     "missing_renewal": "SELECT id, NULL::bigint, NULL::bigint FROM subscriptions_subscription "
@@ -153,56 +143,172 @@ PLANTED = {
     "WHERE number LIKE 'INV-%%' AND substr(number, 5)::int % 100 = 2",
 }
 
-# --- hand-written SQL, one query per rule (written independently of subscriptions/rules.py) -----------------------
+# --- hand-written find-and-write, one statement per job (written independently of subscriptions/rules.py) ---------
 
-KEEPERS = """
-    WITH k AS (
-        SELECT DISTINCT ON (subscription_id) subscription_id, id FROM ordermgmt_opportunity
+RENEWALS_FOUND = """
+    current AS (
+        SELECT * FROM subscriptions_subscription s WHERE s.status = 'active' AND s.term_end >= %(as_of)s
+    ),
+    renewals AS (
+        SELECT id, subscription_id, stage, arr_basis, start_date, created_at FROM ordermgmt_opportunity
         WHERE type = 'renewal' AND stage <> '10-duplicate' AND subscription_id IS NOT NULL
+    ),
+    keepers AS (
+        SELECT DISTINCT ON (subscription_id) subscription_id, id FROM renewals
         ORDER BY subscription_id, CASE stage WHEN 'closed_won' THEN 0 WHEN '8-closed_lost' THEN 2 ELSE 1 END,
-                 created_at, id)
+                 created_at, id
+    ),
+    open_keepers AS (
+        SELECT s.id AS sid, s.carr, s.term_end, o.id AS oid, o.arr_basis, o.start_date
+        FROM keepers k JOIN renewals o ON o.id = k.id JOIN current s ON s.id = k.subscription_id
+        WHERE s.exception IS DISTINCT FROM 'contract_reset' AND o.stage NOT IN ('closed_won', '8-closed_lost')
+    ),
+    found (kind, sid, oid, iid, expected, actual, fix) AS (
+        SELECT 'missing_renewal', s.id, NULL::bigint, NULL::bigint, '{"renewal_opportunities": 1}'::jsonb,
+               '{"renewal_opportunities": 0}'::jsonb,
+               jsonb_build_object('action', 'create_renewal', 'arr_basis', s.carr::text, 'start_date', s.term_end)
+        FROM current s WHERE NOT EXISTS (SELECT 1 FROM renewals o WHERE o.subscription_id = s.id)
+        UNION ALL
+        SELECT 'orphan_renewal', NULL, o.id, NULL, '{"subscription": "linked"}', '{"subscription": null}',
+               '{"action": "manual", "detail": "Link it to its subscription, or mark it 10-Duplicate."}'
+        FROM ordermgmt_opportunity o
+        WHERE o.type = 'renewal' AND o.subscription_id IS NULL AND o.stage NOT IN ('10-duplicate', '8-closed_lost')
+        UNION ALL
+        SELECT 'duplicate_renewal', o.subscription_id, o.id, NULL, jsonb_build_object('renewal_opportunity', k.id),
+               jsonb_build_object('renewal_opportunity', o.id, 'stage', o.stage),
+               CASE WHEN o.stage = 'closed_won'
+                    THEN '{"action": "manual", "detail": "Two Closed Won renewals: decide which one stands."}'
+                    ELSE jsonb_build_object('action', 'mark_duplicate', 'keep', k.id) END
+        FROM renewals o JOIN keepers k USING (subscription_id) WHERE o.id <> k.id
+        UNION ALL
+        SELECT 'arr_basis_mismatch', sid, oid, NULL, jsonb_build_object('arr_basis', carr::text),
+               jsonb_build_object('arr_basis', arr_basis::text),
+               jsonb_build_object('action', 'set', 'field', 'arr_basis', 'value', carr::text)
+        FROM open_keepers WHERE arr_basis <> carr
+        UNION ALL
+        SELECT 'start_date_mismatch', sid, oid, NULL, jsonb_build_object('start_date', term_end),
+               jsonb_build_object('start_date', start_date),
+               jsonb_build_object('action', 'set', 'field', 'start_date', 'value', term_end)
+        FROM open_keepers WHERE start_date IS DISTINCT FROM term_end
+    )"""
+
+BOOKINGS_FOUND = """
+    won AS (
+        SELECT id, net_arr FROM ordermgmt_opportunity
+        WHERE stage = 'closed_won' AND close_date >= %(start)s AND close_date < %(end)s
+    ),
+    billed AS (
+        SELECT i.opportunity_id, count(*) AS n, min(i.id) AS iid, min(i.net_arr) AS net_arr,
+               jsonb_agg(i.number ORDER BY i.number) AS numbers
+        FROM subscriptions_invoice i JOIN won ON won.id = i.opportunity_id GROUP BY i.opportunity_id
+    ),
+    found (kind, sid, oid, iid, expected, actual, fix) AS (
+        SELECT 'invoice_without_opportunity', NULL::bigint, i.opportunity_id, i.id,
+               '{"opportunity": "a Closed Won opportunity"}'::jsonb,
+               jsonb_build_object('opportunity', i.opportunity_id, 'stage', o.stage),
+               '{"action": "manual", "detail": "Link the invoice to its Closed Won opportunity in the billing system."}'::jsonb
+        FROM subscriptions_invoice i LEFT JOIN ordermgmt_opportunity o ON o.id = i.opportunity_id
+        WHERE i.invoice_date >= %(start)s AND i.invoice_date < %(end)s AND (o.id IS NULL OR o.stage <> 'closed_won')
+        UNION ALL
+        SELECT 'opportunity_without_invoice', NULL, won.id, NULL, '{"invoices": 1}', '{"invoices": 0}',
+               '{"action": "manual", "detail": "Ask Billing to invoice this booking, or reopen it."}'
+        FROM won LEFT JOIN billed b ON b.opportunity_id = won.id WHERE b.n IS NULL
+        UNION ALL
+        SELECT 'multiple_invoices', NULL, b.opportunity_id, NULL, '{"invoices": 1}',
+               jsonb_build_object('invoices', b.n, 'numbers', b.numbers),
+               '{"action": "manual", "detail": "Have Billing credit the extra invoices or relink them."}'
+        FROM billed b WHERE b.n > 1
+        UNION ALL
+        SELECT 'net_arr_mismatch', NULL, won.id, b.iid, jsonb_build_object('net_arr', b.net_arr::text),
+               jsonb_build_object('net_arr', won.net_arr::text),
+               jsonb_build_object('action', 'set', 'field', 'net_arr', 'value', b.net_arr::text)
+        FROM billed b JOIN won ON won.id = b.opportunity_id
+        WHERE b.n = 1 AND b.net_arr IS NOT NULL AND b.net_arr <> won.net_arr
+    )"""
+
+WRITE = """
+    WITH {found}
+    INSERT INTO subscriptions_discrepancy
+        (key, kind, period, status, run_id, first_run_id, subscription_id, opportunity_id, invoice_id, expected,
+         actual, proposed_fix, first_seen_at, last_seen_at, reason, applied_changes)
+    SELECT kind || ':' || %(period)s || ':' || coalesce(sid::text, '') || ':' || coalesce(oid::text, '') || ':'
+               || coalesce(iid::text, ''),
+           kind, %(period)s, 'open', %(run)s, %(run)s, sid, oid, iid, expected, actual, fix, now(), now(), '', '{{}}'
+    FROM found
+    ON CONFLICT (key) WHERE status IN ('open', 'accepted') DO UPDATE SET
+        run_id = EXCLUDED.run_id, last_seen_at = EXCLUDED.last_seen_at, expected = EXCLUDED.expected,
+        actual = EXCLUDED.actual, proposed_fix = EXCLUDED.proposed_fix
 """
-HAND = {
-    "missing_renewal": f"""
-        SELECT s.id, NULL::bigint, NULL::bigint FROM subscriptions_subscription s
-        LEFT JOIN ordermgmt_opportunity o
-            ON o.subscription_id = s.id AND o.type = 'renewal' AND o.stage <> '10-duplicate'
-        WHERE s.status = 'active' AND s.term_end >= '{AS_OF}' AND o.id IS NULL""",
-    "orphan_renewal": """
-        SELECT NULL::bigint, id, NULL::bigint FROM ordermgmt_opportunity
-        WHERE type = 'renewal' AND subscription_id IS NULL AND stage NOT IN ('10-duplicate', '8-closed_lost')""",
-    "duplicate_renewal": f"""{KEEPERS}
-        SELECT o.subscription_id, o.id, NULL::bigint FROM ordermgmt_opportunity o JOIN k USING (subscription_id)
-        WHERE o.type = 'renewal' AND o.stage <> '10-duplicate' AND o.id <> k.id""",
-    "arr_basis_mismatch": f"""{KEEPERS}
-        SELECT s.id, o.id, NULL::bigint FROM k JOIN ordermgmt_opportunity o ON o.id = k.id
-        JOIN subscriptions_subscription s ON s.id = k.subscription_id
-        WHERE s.status = 'active' AND s.term_end >= '{AS_OF}' AND coalesce(s.exception, '') <> 'contract_reset'
-          AND o.stage NOT IN ('closed_won', '8-closed_lost') AND o.arr_basis <> s.carr""",
-    "start_date_mismatch": f"""{KEEPERS}
-        SELECT s.id, o.id, NULL::bigint FROM k JOIN ordermgmt_opportunity o ON o.id = k.id
-        JOIN subscriptions_subscription s ON s.id = k.subscription_id
-        WHERE s.status = 'active' AND s.term_end >= '{AS_OF}' AND coalesce(s.exception, '') <> 'contract_reset'
-          AND o.stage NOT IN ('closed_won', '8-closed_lost') AND o.start_date IS DISTINCT FROM s.term_end""",
-    "invoice_without_opportunity": """
-        SELECT NULL::bigint, i.opportunity_id, i.id FROM subscriptions_invoice i
-        WHERE i.invoice_date BETWEEN '2026-10-01' AND '2026-10-31'
-          AND NOT EXISTS (SELECT 1 FROM ordermgmt_opportunity o WHERE o.id = i.opportunity_id AND o.stage = 'closed_won')""",
-    "opportunity_without_invoice": """
-        SELECT NULL::bigint, o.id, NULL::bigint FROM ordermgmt_opportunity o
-        LEFT JOIN subscriptions_invoice i ON i.opportunity_id = o.id
-        WHERE o.stage = 'closed_won' AND o.close_date BETWEEN '2026-10-01' AND '2026-10-31' AND i.id IS NULL""",
-    "multiple_invoices": """
-        SELECT NULL::bigint, o.id, NULL::bigint FROM ordermgmt_opportunity o
-        JOIN subscriptions_invoice i ON i.opportunity_id = o.id
-        WHERE o.stage = 'closed_won' AND o.close_date BETWEEN '2026-10-01' AND '2026-10-31'
-        GROUP BY o.id HAVING count(*) > 1""",
-    "net_arr_mismatch": """
-        SELECT NULL::bigint, o.id, min(i.id) FROM ordermgmt_opportunity o
-        JOIN subscriptions_invoice i ON i.opportunity_id = o.id
-        WHERE o.stage = 'closed_won' AND o.close_date BETWEEN '2026-10-01' AND '2026-10-31'
-        GROUP BY o.id HAVING count(*) = 1 AND min(i.net_arr) <> min(o.net_arr)""",
+
+CLOSE_RESOLVED = """
+    WITH closed AS (
+        UPDATE subscriptions_discrepancy SET status = 'resolved', resolved_at = now()
+        WHERE kind = ANY(%(kinds)s) AND period = %(period)s AND status = 'open' AND run_id <> %(run)s
+        RETURNING id
+    )
+    INSERT INTO subscriptions_discrepancyevent (discrepancy_id, at, action, from_status, to_status, changes, reason)
+    SELECT id, now(), 'resolved', 'open', 'resolved', '{}', 'No longer found.' FROM closed
+"""
+
+FINISH = """
+    UPDATE subscriptions_reconciliationrun SET status = 'done', progress = 100, finished_at = now(),
+        counts = (SELECT coalesce(jsonb_object_agg(kind, n), '{}') FROM (
+                      SELECT kind, count(*) AS n FROM subscriptions_discrepancy WHERE run_id = %(run)s GROUP BY kind
+                  ) c)
+    WHERE id = %(run)s
+"""
+
+
+def hand_find_and_write(kind: str, params: dict) -> int:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO subscriptions_reconciliationrun (kind, status, progress, counts, as_of, period, created_at,"
+            " started_at, attempts, error) VALUES (%(kind)s, 'running', 0, '{}', %(as_of)s, %(period)s, now(),"
+            " now(), 1, '') RETURNING id",
+            {**params, "kind": kind},
+        )
+        params = {**params, "run": cursor.fetchone()[0]}
+        cursor.execute(WRITE.format(found=(RENEWALS_FOUND if kind == "renewals" else BOOKINGS_FOUND).strip()), params)
+        written = cursor.rowcount
+        cursor.execute(CLOSE_RESOLVED, {**params, "kinds": KINDS[kind]})
+        cursor.execute(FINISH, params)
+    return written
+
+
+KINDS = {
+    "renewals": ["missing_renewal", "orphan_renewal", "duplicate_renewal", "arr_basis_mismatch", "start_date_mismatch"],
+    "bookings": ["invoice_without_opportunity", "opportunity_without_invoice", "multiple_invoices", "net_arr_mismatch"],
 }
+JOBS = {
+    "renewals": (
+        "reconcile_renewals",
+        {"as_of": date.fromisoformat(AS_OF)},
+        {"as_of": AS_OF, "period": ""},
+    ),
+    "bookings": (
+        "reconcile_bookings",
+        {"month": MONTH},
+        {"as_of": "2026-10-01", "period": MONTH, "start": "2026-10-01", "end": "2026-11-01"},
+    ),
+}
+
+
+def job(kind: str) -> str:
+    from django.core.management import call_command
+
+    command, options, _ = JOBS[kind]
+    out = io.StringIO()
+    call_command(command, stdout=out, **options)
+    return out.getvalue()
+
+
+def reset() -> None:
+    execute("DELETE FROM subscriptions_discrepancyevent")
+    execute("DELETE FROM subscriptions_discrepancy")
+    execute("DELETE FROM subscriptions_reconciliationrun")
+    vacuum("subscriptions_discrepancyevent", "subscriptions_discrepancy", "subscriptions_reconciliationrun")
 
 
 def rows(sql: str) -> set[tuple]:
@@ -213,78 +319,112 @@ def rows(sql: str) -> set[tuple]:
         return {tuple(r) for r in cursor.fetchall()}
 
 
-def timed_run(kind: str, **kwargs):
-    from subscriptions import services
+def found(kinds) -> dict[str, set[tuple]]:
+    from subscriptions.models import Discrepancy
 
-    tracemalloc.start()
-    started = time.perf_counter()
-    run = services.reconciliation_run_create(kind=kind, enqueue=False, **kwargs)
-    run = services.reconciliation_run_execute(run_id=run.pk)
-    elapsed = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return run, elapsed, peak
+    out = {kind: set() for kind in kinds}
+    for kind, *key in Discrepancy.objects.filter(kind__in=kinds, status="open").values_list(
+        "kind", "subscription_id", "opportunity_id", "invoice_id"
+    ):
+        out[kind].add(tuple(key))
+    return out
+
+
+def memory_main(args) -> None:
+    setup_django(args.database, recreate=args.seed)
+    if args.seed:
+        load(args.subscriptions)
+    reset()
+    measure_memory(lambda: job(args.kind))
 
 
 def main() -> int:
-    args = parse_args()
-    create_database(args)
-    setup_django(args)
-    started = time.perf_counter()
-    load(args.subscriptions)
-    print(f"loaded {args.subscriptions:,} subscriptions in {time.perf_counter() - started:.1f}s")
-    from datetime import date
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscriptions", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--database", default="om_bench_recon")
+    parser.add_argument("--memory-probe", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default="renewals", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_probe:
+        memory_main(args)
+        return 0
+
+    setup_django(args.database, recreate=True)
+    seconds, _ = timed(lambda: load(args.subscriptions))
+    print(f"loaded {args.subscriptions:,} subscriptions in {seconds:.1f} s")
+    from subscriptions.models import Discrepancy
+
+    print(f"opportunities: {rows('SELECT count(*) FROM ordermgmt_opportunity').pop()[0]:,}")
+
+    ok = True
+    for kind, kinds in (("renewals", Discrepancy.RENEWAL_KINDS), ("bookings", Discrepancy.BOOKING_KINDS)):
+        params = JOBS[kind][2]
+        planted = {rule: rows(PLANTED[rule]) for rule in kinds}
+        job_runs, hand_runs = [], []
+        for _ in range(args.runs):
+            reset()
+            t, written = timed(lambda: hand_find_and_write(kind, params))  # noqa: B023
+            hand_runs.append(t)
+            hand_found = found(kinds)
+            reset()
+            t, _ = timed(lambda: job(kind))  # noqa: B023
+            job_runs.append(t)
+        job_found = found(kinds)
+        print(f"\n{kind}: {written:,} discrepancies written by hand")
+        print(f"  {'rule':30} {'planted':>8} {'job':>8} {'by hand':>8}")
+        for rule in kinds:
+            same = planted[rule] == job_found[rule] == hand_found[rule]
+            ok &= same
+            print(
+                f"  {rule:30} {len(planted[rule]):8,} {len(job_found[rule]):8,} {len(hand_found[rule]):8,}"
+                f" {'ok' if same else 'MISMATCH'}"
+            )
+        t, _ = timed(lambda: job(kind))  # noqa: B023
+        stable = (
+            found(kinds) == job_found and not Discrepancy.objects.filter(kind__in=kinds, status="resolved").exists()
+        )
+        ok &= stable
+        print(
+            f"  re-run of the job on its own output: {t:.2f} s, same discrepancies (none added, none closed): {stable}"
+        )
+        runs, base = summary(job_runs), summary(hand_runs)
+        print(f"  job:          {fmt_runs(runs)}\n  hand-written: {fmt_runs(base)}")
+        if not ratio_budget(f"{kind} reconciliation vs hand-written find-and-write", runs, base, LIMIT[kind]):
+            reset()
+            profile(lambda: job(kind), repeat=1, title=f"{kind} reconciliation")  # noqa: B023
+    result(
+        "reconciliation findings (job and hand-written) equal the planted ones; re-run stable",
+        str(ok),
+        "True",
+        ok,
+        "the planted rows, from the names given at load time",
+    )
 
     from django.db import connection
 
-    from subscriptions.models import Discrepancy
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM ordermgmt_opportunity")
-        print(f"opportunities: {cursor.fetchone()[0]:,}")
-
-    ok = True
-    for kind, kwargs, kinds in (
-        ("renewals", {"as_of": date.fromisoformat(AS_OF)}, Discrepancy.RENEWAL_KINDS),
-        ("bookings", {"month": MONTH}, Discrepancy.BOOKING_KINDS),
-    ):
-        rows("SELECT 1")  # warm the connection
-        run, elapsed, peak = timed_run(kind, **kwargs)
-        hand_total = 0.0
-        print(f"\n{kind}: run {run.pk} {run.status}, {elapsed:.2f}s, Python peak memory {peak / 1e6:.1f} MB")
-        print(f"  {'rule':30} {'planted':>8} {'run':>8} {'hand SQL':>9} {'hand s':>8}")
-        for rule in kinds:
-            planted = rows(PLANTED[rule])
-            found = set(
-                Discrepancy.objects.filter(run=run, kind=rule).values_list(
-                    "subscription_id", "opportunity_id", "invoice_id"
-                )
-            )
-            t0 = time.perf_counter()
-            hand = rows(HAND[rule])
-            hand_s = time.perf_counter() - t0
-            hand_total += hand_s
-            same = planted == found == hand
-            ok &= same
-            print(
-                f"  {rule:30} {len(planted):8,} {len(found):8,} {len(hand):9,} {hand_s:8.3f} {'ok' if same else 'MISMATCH'}"
-            )
-        print(f"  hand-written SQL total {hand_total:.2f}s; run / hand SQL = {elapsed / hand_total:.2f}x")
-        from common import report  # bench/ is on sys.path when run as a script
-
-        report(f"reconciliation {kind}: run vs hand-written SQL", elapsed, hand_total, "s", 5)
-        rerun, rerun_s, _ = timed_run(kind, **kwargs)
-        stable = (
-            Discrepancy.objects.filter(kind__in=kinds).count() == sum(len(rows(PLANTED[r])) for r in kinds)
-            and not Discrepancy.objects.filter(kind__in=kinds, status="resolved").exists()
+    connection.close()
+    small_n = max(100, args.subscriptions // 10)
+    small_db = args.database + "_small"
+    for index, kind in enumerate(("renewals", "bookings")):
+        seed = ["--seed"] if index == 0 else []
+        small = memory_probe(
+            "reconciliation.py", *seed, "--kind", kind, "--subscriptions", str(small_n), "--database", small_db
         )
-        ok &= stable
-        print(f"  re-run {rerun_s:.2f}s, same discrepancies (no duplicates, none closed): {stable}")
-    print(f"\nprocess max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    print("findings are exactly the planted ones" if ok else "FINDINGS DIFFER FROM THE PLANTED ONES")
-    print(f"RESULT | reconciliation findings equal the planted ones | {ok} | target True | {'ok' if ok else 'MISSED'}")
+        large = memory_probe("reconciliation.py", "--kind", kind, "--database", args.database)
+        memory_budget(
+            f"the {kind} reconciliation",
+            small,
+            large,
+            f"{small_n:,} subscriptions",
+            f"{args.subscriptions:,} subscriptions",
+        )
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    started = time.perf_counter()
+    code = main()
+    print(f"reconciliation.py: {time.perf_counter() - started:.0f} s")
+    sys.exit(code)

@@ -1,9 +1,11 @@
 """Run every benchmark in bench/ as a subprocess, stream its output, and end with one table of their RESULT lines.
 
-    python bench/run_all.py [--quick]
+    python bench/run_all.py [--quick] [--only queue_page.py,kpis.py]
 
---quick passes small data sizes to each script (a smoke run of a few minutes). New scripts (e.g. kpis.py) are
-picked up by name; give them a --quick size in QUICK if they take arguments.
+Each RESULT line is `what | measured | budget | PASS/MISS/info | baseline of the same run`. --quick passes small
+data sizes to each script (a smoke run of about a minute on existing databases; the budgets only mean something
+at full size). New scripts are picked up by name; give them a --quick size in QUICK if they take arguments. The
+summary ends with the same table in Markdown (for README's Benchmarks section).
 """
 
 from __future__ import annotations
@@ -12,33 +14,39 @@ import argparse
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["queue_page.py", "license_review.py", "reconciliation.py", "kpis.py", "load.py"]
 SKIP = {"common.py", "run_all.py"}
 QUICK = {
-    "queue_page.py": ["--opportunities", "50000", "--submitted", "2000"],
-    "license_review.py": ["--n", "5000"],
-    "reconciliation.py": ["--subscriptions", "5000", "--database", "om_bench_recon_quick"],
+    "queue_page.py": ["--opportunities", "50000", "--submitted", "2000", "--database", "om_bench_queue_quick"],
+    "license_review.py": ["--n", "5000", "--runs", "3", "--database", "om_bench_licenses_quick"],
+    "reconciliation.py": ["--subscriptions", "5000", "--runs", "3", "--database", "om_bench_recon_quick"],
     "kpis.py": ["--quick"],
     "load.py": ["--quick"],
 }
 
 
-def scripts() -> list[Path]:
+def scripts(only: str | None) -> list[Path]:
     present = sorted(p.name for p in HERE.glob("*.py") if p.name not in SKIP)
     ordered = [name for name in ORDER if name in present] + [name for name in present if name not in ORDER]
+    if only:
+        wanted = {name.strip() for name in only.split(",")}
+        ordered = [name for name in ordered if name in wanted]
     return [HERE / name for name in ordered]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small data sizes for a fast smoke run")
+    parser.add_argument("--only", help="comma-separated script names to run (default: all)")
     args = parser.parse_args()
     results: list[tuple[str, str]] = []
     failures = []
-    for script in scripts():
+    began = time.perf_counter()
+    for script in scripts(args.only):
         command = [sys.executable, str(script), *(QUICK.get(script.name, []) if args.quick else [])]
         print(f"\n=== {script.name} {' '.join(command[2:])}", flush=True)
         started = time.perf_counter()
@@ -60,9 +68,20 @@ def main() -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(width)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    missed = [r for r in rows if "MISSED" in r]
-    print(f"\n{len(rows)} results, {len(missed)} missed target, scripts failed: {', '.join(failures) or 'none'}")
-    return 1 if failures else 0
+    budgets = [r for r in rows if len(r) > 4 and r[4] in ("PASS", "MISS")]
+    missed = [r for r in budgets if r[4] == "MISS"]
+    print(
+        f"\n{len(budgets)} budgets: {len(budgets) - len(missed)} PASS, {len(missed)} MISS; {len(rows) - len(budgets)}"
+        f" figures for information; scripts failed: {', '.join(failures) or 'none'};"
+        f" {time.perf_counter() - began:.0f} s in all{' (--quick: small data)' if args.quick else ''}"
+    )
+    print(f"\nMarkdown ({datetime.now(UTC).date().isoformat()}):\n")
+    print("| benchmark | what | measured | budget | verdict | baseline (same run) |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        cells = [f"`{row[0]}`", *row[1:6]] + [""] * max(0, 6 - len(row))
+        print("| " + " | ".join(cell.replace("|", "/") for cell in cells[:6]) + " |")
+    return 1 if failures else 0  # a missed budget is reported above, with its figure and profile
 
 
 if __name__ == "__main__":
