@@ -225,6 +225,13 @@ def _check_stage(stage: str | None) -> None:
         raise ValidationError({"stage": [f"Stage {stage} is set by the approval workflow, not by editing."]})
 
 
+def _check_links(opp: Opportunity) -> None:
+    """Records an opportunity points at must be its account's: a rep cannot attach a deal to another customer's
+    subscription."""
+    if opp.subscription_id is not None and opp.subscription.account_id != opp.account_id:
+        raise ValidationError({"subscription": ["The subscription must belong to the opportunity's account."]})
+
+
 def _save_quote(*, opp: Opportunity, data: dict[str, Any] | None) -> dict[str, list]:
     if data is None:
         return {}
@@ -261,6 +268,7 @@ def opportunity_create(*, actor: User, data: dict[str, Any]) -> Opportunity:
         data["region"] = actor.region
     opp = Opportunity(owner=actor, **{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     opp.full_clean(exclude=["owner"])
+    _check_links(opp)
     opp.save()
     _save_quote(opp=opp, data=quote_data)
     opportunity_event_record(opportunity=opp, actor=actor, action="created", changes={"name": [None, opp.name]})
@@ -298,6 +306,8 @@ def opportunity_update(
     changes = {**changed, **_save_quote(opp=opp, data=quote_data)}
     if changes:
         _full_clean_changed(opp, changed)
+        if {"account", "subscription"} & set(changed):
+            _check_links(opp)
         opp.version += 1
         opp.save(update_fields=[*changed, "version", "updated_at"])
         opportunity_event_record(opportunity=opp, actor=actor, action="updated", changes=changes)

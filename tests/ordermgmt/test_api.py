@@ -23,6 +23,7 @@ from tests.factories import (
     OpportunityFactory,
     QuoteFactory,
     RepFactory,
+    SubscriptionFactory,
     UserFactory,
     ready_opportunity,
     region,
@@ -515,3 +516,22 @@ def test_opportunity_list_makes_the_same_number_of_queries_for_5_and_200_rows(as
 
 
 # --- the hand-written representation --------------------------------------------------------------------------------
+
+
+def test_a_deal_cannot_be_attached_to_another_customers_subscription(as_user, rep):
+    mine = OpportunityFactory(owner=rep)
+    theirs = SubscriptionFactory(account=AccountFactory())
+    ours = SubscriptionFactory(account=mine.account)
+    client = as_user(rep)
+
+    refused = client.patch(f"/api/opportunities/{mine.pk}/", {"subscription": theirs.pk}, format="json")
+    assert refused.status_code == 400
+    assert "subscription" in refused.json()
+    mine.refresh_from_db()
+    assert mine.subscription_id is None
+    assert client.patch(f"/api/opportunities/{mine.pk}/", {"subscription": ours.pk}, format="json").status_code == 200
+    moved = client.patch(
+        f"/api/opportunities/{mine.pk}/", {"account": AccountFactory(region=mine.region).pk}, format="json"
+    )
+    assert moved.status_code == 400
+    assert "subscription" in moved.json()
