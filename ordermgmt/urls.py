@@ -4,18 +4,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
-from .forms import SignInForm
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
     path("admin/", admin.site.urls),
     path("api/", include("ordermgmt.api_urls")),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
-        name="login",
-    ),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("tokens/", views.TokenListView.as_view(), name="tokens"),

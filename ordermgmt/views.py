@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
@@ -10,7 +11,9 @@ from django.views import View
 from django.views.generic import ListView
 
 from . import selectors, services
+from .api.throttling import ClientScopedRateThrottle
 from .exceptions import NotVisibleError
+from .forms import SignInForm
 
 
 def ping(request):
@@ -102,3 +105,21 @@ class TokenActionView(LoginRequiredMixin, View):
         except NotVisibleError as exc:
             raise Http404 from exc
         raise Http404
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page, throttled per client (the `login` rate, as the token endpoint) on top of django-axes'
+    lockout of a username from one client address."""
+
+    redirect_authenticated_user = True
+    authentication_form = SignInForm
+    throttle_scope = "login"
+
+    def post(self, request, *args, **kwargs):
+        throttle = ClientScopedRateThrottle()
+        if not throttle.allow_request(request, self):
+            form = self.get_form()
+            wait = int(throttle.wait() or 60)
+            form.add_error(None, f"Too many sign-in attempts from your address: try again in {wait} seconds.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)

@@ -11,11 +11,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ordermgmt import selectors, services
 from ordermgmt.models import ApiToken
+
+from .throttling import ClientScopedRateThrottle
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -45,7 +46,7 @@ class TokenView(APIView):
 
     authentication_classes: list = []
     permission_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "login"
     serializer_class = AuthTokenSerializer
 

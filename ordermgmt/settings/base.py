@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from ordermgmt.network import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -148,6 +150,10 @@ API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS), "AUTH_HEADER_PREFIX": "Token"}
 # knox's own migrations create its default token table even when the model is swapped for ours: skip them.
 MIGRATION_MODULES = {"knox": None}
+
+# Which X-Forwarded-For hop is the client (ordermgmt.network): unset = REMOTE_ADDR; a count of our proxies; or CIDRs.
+TRUSTED_PROXIES = parse_trusted_proxies(env.str("DJANGO_TRUSTED_PROXIES", default=""))
+AXES_CLIENT_IP_CALLABLE = "ordermgmt.network.client_ip"
 
 # Login throttling (django-axes): 5 failures lock the username+IP pair for 15 minutes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
