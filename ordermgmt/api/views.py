@@ -65,6 +65,11 @@ class ContactViewSet(AccountViewSet):
     def get_queryset(self):
         return selectors.contact_list(user=self.request.user)
 
+    def perform_update(self, serializer):
+        serializer.instance = services.contact_update(
+            actor=self.request.user, contact_id=serializer.instance.pk, data=serializer.validated_data
+        )
+
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's in-product notifications, newest first."""

@@ -535,3 +535,30 @@ def test_a_deal_cannot_be_attached_to_another_customers_subscription(as_user, re
     )
     assert moved.status_code == 400
     assert "subscription" in moved.json()
+
+
+def test_a_contacts_email_is_changed_only_by_the_deals_owner_deal_desk_or_a_manager(
+    as_user, rep, other_rep, specialist
+):
+    opp = ready_opportunity(owner=rep)
+    contact = opp.primary_quote.sold_to_contact
+    url = f"/api/contacts/{contact.pk}/"
+
+    for stranger in (other_rep, specialist):
+        refused = as_user(stranger).patch(url, {"email": "attacker@evil.example"}, format="json")
+        assert refused.status_code == 403, stranger
+    assert as_user(specialist).patch(url, {"name": "Renamed Buyer"}, format="json").status_code == 200
+    contact.refresh_from_db()
+    old = contact.email
+    assert old != "attacker@evil.example"
+
+    assert as_user(rep).patch(url, {"email": "new.buyer@customer.example"}, format="json").status_code == 200
+    assert (
+        as_user(UserFactory(role="deal_desk")).patch(url, {"email": "dd@customer.example"}, format="json").status_code
+        == 200
+    )
+    lines = list(OpportunityEvent.objects.filter(opportunity=opp, action="contact_changed").order_by("pk"))
+    assert [line.changes.get("contact email") for line in lines if "contact email" in line.changes] == [
+        [old, "new.buyer@customer.example"],
+        ["new.buyer@customer.example", "dd@customer.example"],
+    ]
