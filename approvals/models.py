@@ -37,7 +37,8 @@ class SubmissionQuerySet(models.QuerySet):
         if user.is_superuser or user.role in ("manager", "billing", "deal_desk"):
             return self
         if user.role == "specialist":
-            return self.filter(region_id__in=user.region_codes())
+            # their regions' items, and any item a manager assigned to them from another region
+            return self.filter(Q(region_id__in=user.region_codes()) | Q(claimed_by=user))
         if user.role == "sales_rep":
             return self.filter(opportunity__owner=user)
         return self.none()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ordermgmt.models import Opportunity, User
 from ordermgmt.selectors import opportunity_loaded
@@ -12,13 +12,15 @@ from ..models import Submission
 
 def opportunity_scope(user: User) -> QuerySet[Opportunity]:
     """The opportunities `user` may see: the foundation's rule (reps their own, specialists their own and covered
-    regions, everyone else all), plus, for a specialist, what waits in one of their queues (handed to their region
-    on escalation). Anything else answers 404."""
+    regions, everyone else all), plus, for a specialist, the open items handed to one of their regions on
+    escalation and those a manager assigned to them from another region. Anything else answers 404."""
     scope = Opportunity.objects.visible_to(user)
     if not (user.is_authenticated and user.is_specialist):
         return scope
     in_their_queue = Submission.objects.filter(
-        opportunity=OuterRef("pk"), region_id__in=user.region_codes(), state__in=Submission.OPEN_STATES
+        Q(region_id__in=user.region_codes()) | Q(claimed_by=user),
+        opportunity=OuterRef("pk"),
+        state__in=Submission.OPEN_STATES,
     )
     return scope | Opportunity.objects.filter(Exists(in_their_queue))
 

@@ -27,7 +27,7 @@ def approval_queue(*, user: User, stage: str = "om", region: str | None = None) 
     if region:
         qs = qs.filter(region_id=region)
     elif user.is_specialist:
-        qs = qs.filter(region_id__in=user.region_codes())
+        qs = qs.filter(Q(region_id__in=user.region_codes()) | Q(claimed_by=user))
     return (
         qs.select_related("opportunity__account", "opportunity__owner", "region", "claimed_by")
         .prefetch_related("region__closures")

@@ -66,7 +66,9 @@ def can_review(actor: User, submission: Submission) -> bool:
     """Managers, and specialists whose region (own or covered) is the submission's queue."""
     if actor.is_manager:
         return True
-    return actor.is_specialist and submission.region_id in actor.region_codes()
+    return actor.is_specialist and (
+        submission.region_id in actor.region_codes() or submission.claimed_by_id == actor.pk
+    )
 
 
 def _require_reviewer(actor: User, submission: Submission) -> None:

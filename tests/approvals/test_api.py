@@ -277,3 +277,24 @@ def test_held_when_start_date_more_than_15_days_out(as_user, rep):
     with time_machine.travel(TUESDAY_10AM, tick=False):
         assert post(as_user(rep), opp, "submit").status_code == 200
     assert str(Submission.objects.get(opportunity=opp).held_until) == "2027-01-16"
+
+
+def test_a_specialist_assigned_an_item_of_another_region_can_see_claim_and_decide_it_and_nothing_else(as_user, manager):
+    from tests.factories import RepFactory, ready_opportunity, region
+
+    emea_rep = RepFactory(region=region("EMEA"))
+    assigned, other = ready_opportunity(owner=emea_rep), ready_opportunity(owner=emea_rep)
+    for opp in (assigned, other):
+        post(as_user(emea_rep), opp, "submit")
+    helper = SpecialistFactory(region=region("AMER"))
+    assert post(as_user(manager), assigned, "assign", {"user": helper.pk}).status_code == 200
+    client = as_user(helper)
+
+    queue = {row["opportunity"] for row in client.get("/api/queue/").json()["results"]}
+    assert queue == {assigned.pk}
+    assert client.get(f"/api/opportunities/{assigned.pk}/").status_code == 200
+    assert client.get(f"/api/opportunities/{other.pk}/").status_code == 404
+    assert post(client, other, "claim").status_code == 404
+    assert post(client, assigned, "claim").status_code == 200
+    assert post(client, assigned, "approve", {"comment": "Checked for EMEA"}).status_code == 200
+    assert Opportunity.objects.get(pk=assigned.pk).approval_status == "om_approved"
