@@ -201,13 +201,15 @@ def _terminate_own_backend() -> None:
 def test_a_connection_killed_inside_the_create_service_answers_503_json_and_writes_nothing(monkeypatch):
     rep = RepFactory()
     account = AccountFactory()
-    original = services.opportunity_event_record
+    from ordermgmt.services import opportunities as opportunity_services
+
+    original = opportunity_services.opportunity_event_record
 
     def record_after_losing_the_database(**kwargs):
         _terminate_own_backend()  # the opportunity row is already INSERTed in the open transaction
         return original(**kwargs)
 
-    monkeypatch.setattr(services, "opportunity_event_record", record_after_losing_the_database)
+    monkeypatch.setattr(opportunity_services, "opportunity_event_record", record_after_losing_the_database)
     response = _api(rep).post(
         "/api/opportunities/",
         {

@@ -1,0 +1,106 @@
+"""Side effects that survive a broker outage (the outbox), and in-product and email notifications."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..models import (
+    Notification,
+    Opportunity,
+    OutboxMessage,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def outbox_enqueue(*, task: str, kwargs: dict[str, Any]) -> OutboxMessage:
+    """Record a task to publish and try to publish it once the surrounding transaction commits.
+
+    If the broker is down the row stays pending and `outbox_drain` publishes it later: nothing is lost.
+    Tasks published this way must be idempotent (a drain racing a publish may send twice).
+    """
+    message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
+    transaction.on_commit(partial(outbox_publish, message_id=message.pk, task=task, kwargs=kwargs))
+    return message
+
+
+def outbox_publish(*, message_id: int, task: str | None = None, kwargs: dict[str, Any] | None = None) -> bool:
+    """Claim one pending message, send it to the broker, and release the claim if the broker refuses.
+
+    `task` and `kwargs`: the message's own, when the caller has them (the after-commit publish of
+    `outbox_enqueue`), saving the read of the row; the sweeper reads them from the row.
+    """
+    from ordermgmt.celery import app
+
+    now = timezone.now()
+    claimed = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(
+        sent_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    if task is None:
+        message = OutboxMessage.objects.get(pk=message_id)
+        task, kwargs = message.task, message.kwargs
+    try:
+        app.send_task(task, kwargs=kwargs, retry=False)
+    except Exception as exc:  # the broker is down or refused: keep the row pending for the sweeper
+        logger.warning("outbox: could not publish %s (%s); will retry", task, exc)
+        OutboxMessage.objects.filter(pk=message_id).update(sent_at=None, last_error=str(exc)[:2000])
+        return False
+    return True
+
+
+def outbox_drain(*, older_than_seconds: int = 5, limit: int = 500) -> int:
+    """Publish pending outbox messages (oldest first); returns how many went out."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=cutoff)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for message_id in ids if outbox_publish(message_id=message_id))
+
+
+def notification_send(
+    *, recipient: User, verb: str, message: str, opportunity: Opportunity | None = None, url: str = ""
+) -> Notification:
+    """Create an in-product notification and queue its email (sent after commit, through the outbox)."""
+    notification = Notification.objects.create(
+        recipient=recipient, verb=verb, message=message, opportunity=opportunity, url=url
+    )
+    if recipient.email:
+        outbox_enqueue(task="ordermgmt.tasks.notification_email_send", kwargs={"notification_id": notification.pk})
+    return notification
+
+
+def notification_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's notifications (all, or the given ones) read; returns how many changed."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Send a notification's email. Idempotent enough: a missing notification is ignored."""
+    from django.core.mail import send_mail
+
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None or not notification.recipient.email:
+        return False
+    send_mail(
+        subject=f"[Order Management] {notification.message[:80]}",
+        message=notification.message + (f"\n\n{notification.url}" if notification.url else ""),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[notification.recipient.email],
+    )
+    return True

@@ -1,0 +1,69 @@
+"""People and their API tokens."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..exceptions import NotVisibleError
+from ..models import (
+    ApiToken,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def user_upsert(
+    *, username: str, role: str, region_code: str | None, password: str, email: str = "", superuser: bool = False
+) -> User:
+    """Create the user, or update their role, region, email and password (`manage.py add_user`). A superuser stays
+    one; `superuser=True` also gives Django admin access."""
+    if role in User.REGIONAL_ROLES and not region_code:
+        raise ValidationError({"region": [f"The {role} role needs a region."]})
+    user = User.objects.select_for_update().filter(username=username).first() or User(username=username)
+    user.role = role
+    user.region_id = region_code or None
+    user.email = email or user.email
+    user.is_staff = user.is_superuser = superuser or user.is_superuser
+    user.set_password(password)
+    user.save()
+    user.forget_region_codes()
+    return user
+
+
+def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for `user`: its row and the plain token, which is shown once and never stored. An
+    integration user's token never expires (rotate it instead); everyone else's after API_TOKEN_TTL_DAYS."""
+    ttl = None if user.role == User.Role.INTEGRATION else timedelta(days=settings.API_TOKEN_TTL_DAYS)
+    return ApiToken.objects.create(user=user, expiry=ttl, name=name.strip()[:100])
+
+
+def _owned_token(*, actor: User, token_id: int) -> ApiToken:
+    """The token, locked, if `actor` owns it or is a manager; NotVisibleError (404) otherwise."""
+    token = ApiToken.objects.select_for_update().select_related("user").filter(pk=token_id).first()
+    if token is None or not (token.user_id == actor.pk or actor.is_manager):
+        raise NotVisibleError()
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
+    """Revoke a token (its owner or a manager): requests with it answer 401 from now on."""
+    token = _owned_token(actor=actor, token_id=token_id)
+    token.delete()
+    logger.info("api token %s of %s revoked by %s", token.token_key, token.user, actor)
+    return token
+
+
+@transaction.atomic
+def api_token_rotate(*, actor: User, token_id: int) -> tuple[ApiToken, str]:
+    """Replace a token by a new one with the same name and expiry rule; the old one stops working at once."""
+    old = _owned_token(actor=actor, token_id=token_id)
+    old.delete()
+    return api_token_issue(user=old.user, name=old.name)
