@@ -1,8 +1,13 @@
-"""Thin Celery wrappers around licenses.services."""
+"""Thin Celery wrappers around licenses.services (which never import this module: they queue tasks by name)."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from celery import shared_task
+
+from . import services
 
 # Seconds before a review whose region lock is held (another worker mid-run, or a killed worker's connection
 # not yet dropped by PostgreSQL) tries again; the retry finds the run done and does nothing, or resumes it.
@@ -10,41 +15,19 @@ BUSY_RETRY_SECONDS = 30
 
 
 @shared_task(bind=True, acks_late=True, max_retries=10)  # acks_late + task_reject_on_worker_lost: a kill re-delivers
-def license_review_run(
-    self,
-    region: str | None = None,
-    as_of: str | None = None,
-    force: bool = False,
-    chunk_size: int | None = None,
-    chunk_sleep: float = 0.0,
-) -> list[dict]:
+def license_review_run(self, region: str | None = None, as_of: str | None = None, **options: Any) -> list[dict]:
     """Run the daily license delivery review (beat: per region); returns each region's run summary.
 
-    `chunk_sleep` (seconds between chunks) exists only for the fault-injection test.
+    `options` are the service's: `force`, `chunk_size`, and `chunk_sleep` (seconds between chunks, only for the
+    fault-injection test).
     """
-    from datetime import date
-
-    from .services import license_review_run
-
-    runs = license_review_run(
-        region=region,
-        as_of=date.fromisoformat(as_of) if as_of else None,
-        force=force,
-        chunk_size=chunk_size,
-        chunk_sleep=chunk_sleep,
-    )
+    runs = services.license_review_run(region=region, as_of=date.fromisoformat(as_of) if as_of else None, **options)
     busy = [r for r in runs if r.status != "done"]
     if busy:
         retry_region = busy[0].region_id if len(busy) == 1 else region
         raise self.retry(
             countdown=BUSY_RETRY_SECONDS,
-            kwargs={
-                "region": retry_region,
-                "as_of": busy[0].as_of.isoformat(),
-                "force": False,
-                "chunk_size": chunk_size,
-                "chunk_sleep": chunk_sleep,
-            },
+            kwargs={**options, "region": retry_region, "as_of": busy[0].as_of.isoformat(), "force": False},
         )
     return [
         {"id": r.pk, "region": r.region_id, "as_of": r.as_of.isoformat(), "status": r.status, "counts": r.counts}

@@ -1,13 +1,23 @@
-"""Factories of the licenses app (shared ones come from tests.factories)."""
+"""Factories of the licenses app (shared ones come from tests.factories), the week their deals close in, and the
+review as the tests run it."""
 
 from datetime import UTC, date, datetime
 
 import factory
 from factory.django import DjangoModelFactory
 
-from licenses.models import LicenseDelivery, LicenseTicket
+from licenses import services
+from licenses.models import LicenseDelivery, LicenseReviewRun, LicenseTicket
 from ordermgmt.models import Opportunity, User
 from tests.factories import ContactFactory, OpportunityFactory, QuoteFactory, UserFactory
+
+MON, TUE, WED = date(2026, 9, 14), date(2026, 9, 15), date(2026, 9, 16)  # a week with no AMER holiday around it
+
+
+def review(as_of: date, code: str = "AMER", **kwargs) -> LicenseReviewRun:
+    """Review one region as of a day, forced (a finished run of the same day runs again); returns its run."""
+    (run,) = services.license_review_run(region=code, as_of=as_of, force=True, **kwargs)
+    return run
 
 
 class SupportEngineerFactory(UserFactory):
@@ -23,7 +33,7 @@ class ClosedWonOpportunityFactory(OpportunityFactory):
 
     stage = Opportunity.Stage.CLOSED_WON
     approval_status = Opportunity.ApprovalStatus.CLOSED_WON
-    close_date = date(2026, 9, 14)  # a Monday with no AMER holiday around it
+    close_date = MON
 
 
 def closed_won(*, sold_to_email: str | None = "buyer@customer.example", quote: bool = True, **kwargs) -> Opportunity:

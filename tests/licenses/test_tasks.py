@@ -1,11 +1,15 @@
-"""The review through a real Celery worker on real Redis, including a worker SIGKILLed half-way."""
+"""The review task (licenses/tasks.py): through a real Celery worker on real Redis, including a worker SIGKILLed
+half-way, and its retry while another worker holds the region."""
 
 import time
 from datetime import UTC, date, datetime
+from unittest import mock
 
 import pytest
+from celery.exceptions import Retry
 from django.db.models import Count
 
+from licenses import services, tasks
 from licenses.models import LicenseDelivery, LicenseReviewRun, LicenseTicket
 from licenses.tasks import license_review_run
 from ordermgmt.models import Contact, Opportunity, OpportunityEvent, Quote
@@ -125,3 +129,16 @@ def test_a_worker_killed_mid_run_leaves_every_opportunity_delivered_or_with_exac
     assert delivered | set(tickets_per_opp) == set(ids)
     assert OpportunityEvent.objects.filter(action="license_ticket_opened").count() == 1000
     assert OpportunityEvent.objects.filter(action="license_delivered").count() == 1000
+
+
+def test_the_task_retries_later_when_another_worker_holds_the_regions_lock():
+    busy_run = LicenseReviewRun(region_id="EMEA", as_of=date(2026, 9, 15), status=LicenseReviewRun.Status.RUNNING)
+    with (
+        mock.patch.object(services, "license_review_run", return_value=[busy_run]),
+        mock.patch.object(tasks.license_review_run, "retry", side_effect=Retry()) as retry,
+        pytest.raises(Retry),
+    ):
+        tasks.license_review_run.run(region="EMEA", as_of=TUE)
+
+    assert retry.call_args.kwargs["kwargs"]["region"] == "EMEA"
+    assert retry.call_args.kwargs["countdown"] == tasks.BUSY_RETRY_SECONDS

@@ -8,6 +8,7 @@ import time_machine
 from django.contrib.messages import get_messages
 
 from licenses.models import LicenseTicket
+from ordermgmt.models import OutboxMessage
 
 from .factories import LicenseTicketFactory, SupportEngineerFactory, closed_won
 
@@ -119,17 +120,21 @@ def test_managers_button_queues_a_forced_review_after_commit(client, manager, dj
     client.force_login(manager)
 
     with (
-        mock.patch("licenses.tasks.license_review_run.delay") as delay,
+        mock.patch("ordermgmt.celery.app.send_task") as send_task,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = client.post("/licenses/run/", {"region": "EMEA"})
 
     assert response.status_code == 302
-    delay.assert_called_once_with(region="EMEA", force=True)
+    send_task.assert_called_once_with(
+        "licenses.tasks.license_review_run", kwargs={"region": "EMEA", "force": True}, retry=False
+    )
+    assert OutboxMessage.objects.get().sent_at is not None  # kept (and drained later) had the broker been down
 
 
 def test_only_managers_may_press_the_button(engineer_client):
-    with mock.patch("licenses.tasks.license_review_run.delay") as delay:
+    with mock.patch("ordermgmt.celery.app.send_task") as send_task:
         response = engineer_client.post("/licenses/run/", {"region": ""})
     assert response.status_code == 403
-    delay.assert_not_called()
+    send_task.assert_not_called()
+    assert not OutboxMessage.objects.exists()
