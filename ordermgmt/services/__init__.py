@@ -3,7 +3,7 @@ here: callers write `from ordermgmt import services`."""
 
 from .customers import contact_create, contact_update
 from .documents import ALLOWED_DOCUMENT_TYPES, document_create, upload_check
-from .events import opportunity_event_record
+from .events import opportunity_event_record, opportunity_events_record
 from .messaging import (
     notification_email_send,
     notification_mark_read,
@@ -39,6 +39,7 @@ __all__ = [
     "notification_send",
     "opportunity_create",
     "opportunity_event_record",
+    "opportunity_events_record",
     "opportunity_fields_set",
     "opportunity_record_create",
     "opportunity_update",

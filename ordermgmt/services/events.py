@@ -35,6 +35,17 @@ def opportunity_event_record(
     )
 
 
+def opportunity_events_record(*, action: str, lines: dict[int, tuple[dict[str, Any], str]]) -> int:
+    """Append one history line per opportunity for a batch job (no actor: the system), in bulk: `lines` maps an
+    opportunity id to (changes, comment). Returns how many were written."""
+    events = [
+        OpportunityEvent(opportunity_id=pk, action=action, changes=changes, comment=comment)
+        for pk, (changes, comment) in lines.items()
+    ]
+    OpportunityEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
