@@ -1,4 +1,5 @@
-"""Factories for subscriptions, invoices and the opportunities reconciliation looks at."""
+"""Factories for subscriptions, invoices and the opportunities reconciliation looks at, and the runs and decisions
+as the tests drive them."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,10 +8,23 @@ import factory
 from factory.django import DjangoModelFactory
 
 from ordermgmt.models import Opportunity
-from subscriptions.models import Invoice
+from subscriptions import services
+from subscriptions.models import Discrepancy, Invoice, ReconciliationRun
 from tests.factories import AccountFactory, OpportunityFactory, SubscriptionFactory
 
-__all__ = ["InvoiceFactory", "RenewalFactory", "SubscriptionFactory", "WonFactory", "renewed_subscription"]
+__all__ = [
+    "AS_OF",
+    "InvoiceFactory",
+    "RenewalFactory",
+    "SubscriptionFactory",
+    "WonFactory",
+    "apply",
+    "findings",
+    "renewed_subscription",
+    "run",
+]
+
+AS_OF = date(2026, 11, 2)
 
 
 class RenewalFactory(OpportunityFactory):
@@ -49,3 +63,26 @@ def renewed_subscription(**kwargs):
     """A clean pair: an active subscription and its matching open renewal."""
     sub = SubscriptionFactory(**kwargs)
     return sub, RenewalFactory(subscription=sub)
+
+
+def run(kind: str = "renewals", **kwargs) -> ReconciliationRun:
+    """Create a run of `kind` (as of AS_OF unless given) and execute it here, as a worker would."""
+    kwargs.setdefault("as_of", AS_OF)
+    created = services.reconciliation_run_create(kind=kind, enqueue=False, **kwargs)
+    return services.reconciliation_run_execute(run_id=created.pk)
+
+
+def findings(kind: str | None = None) -> set[tuple]:
+    """The open discrepancies as (kind, subscription id, opportunity id, invoice id)."""
+    qs = Discrepancy.objects.filter(status=Discrepancy.Status.OPEN)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return {(d.kind, d.subscription_id, d.opportunity_id, d.invoice_id) for d in qs}
+
+
+def apply(kind: str, actor) -> Discrepancy:
+    """Apply the fix of the one discrepancy of `kind`; returns it reloaded."""
+    discrepancy = Discrepancy.objects.get(kind=kind)
+    services.discrepancy_apply(discrepancy_ids=[discrepancy.pk], actor=actor)
+    discrepancy.refresh_from_db()
+    return discrepancy
