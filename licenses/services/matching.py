@@ -11,7 +11,8 @@ from datetime import date, datetime
 from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Least, Lower, TruncDate
 
-from ordermgmt.models import Opportunity, OpportunityEvent, Quote
+from ordermgmt.models import Opportunity, Quote
+from ordermgmt.services import opportunity_events_record
 
 from ..models import LicenseDelivery, LicenseTicket
 
@@ -86,16 +87,11 @@ def deliveries_confirm(*, delivered: dict[int, date], value, now: datetime) -> t
     closed = LicenseTicket.objects.filter(opportunity_id__in=delivered, status__in=LicenseTicket.OPEN_STATUSES).update(
         status=LicenseTicket.Status.AUTO_CLOSED, closed_at=now, updated_at=now
     )
-    OpportunityEvent.objects.bulk_create(
-        [
-            OpportunityEvent(
-                opportunity_id=pk,
-                action="license_delivered",
-                changes={"license_delivery_date": [None, day.isoformat()]},
-                comment="Matched in the licensing system's delivery feed.",
-            )
+    opportunity_events_record(
+        action="license_delivered",
+        lines={
+            pk: ({"license_delivery_date": [None, day.isoformat()]}, "Matched in the licensing system's delivery feed.")
             for pk, day in delivered.items()
-        ],
-        batch_size=1000,
+        },
     )
     return len(delivered), closed

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from ordermgmt.calendar import calendar_for
 from ordermgmt.exceptions import InvalidTransition
-from ordermgmt.models import Opportunity, OpportunityEvent, Region, User
-from ordermgmt.services import opportunity_event_record
+from ordermgmt.models import Opportunity, Region, User
+from ordermgmt.services import opportunity_event_record, opportunity_events_record
 
 from ..models import ALLOWED_TRANSITIONS, LicenseReviewRun, LicenseTicket
 from .matching import license_delivery_date_set
@@ -101,17 +101,15 @@ def tickets_open(*, rows: list, region: Region, as_of: date, run: LicenseReviewR
     ]
     # No ignore_conflicts: the partial unique constraint is the backstop; hitting it rolls the chunk back.
     LicenseTicket.objects.bulk_create(tickets, batch_size=1000)
-    OpportunityEvent.objects.bulk_create(
-        [
-            OpportunityEvent(
-                opportunity_id=ticket.opportunity_id,
-                action="license_ticket_opened",
-                changes={"license_ticket": [None, ticket.pk]},
-                comment=f"License ticket for Support Engineering: {ticket.reason}.",
+    opportunity_events_record(
+        action="license_ticket_opened",
+        lines={
+            ticket.opportunity_id: (
+                {"license_ticket": [None, ticket.pk]},
+                f"License ticket for Support Engineering: {ticket.reason}.",
             )
             for ticket in tickets
-        ],
-        batch_size=1000,
+        },
     )
     return tickets
 
