@@ -2,7 +2,7 @@
 
 import csv
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 
@@ -24,3 +24,16 @@ def import_csv(command, *, path: str, serializer_class, upsert) -> None:
         for data in valid:
             created += upsert(data=dict(data))[1]
     command.stdout.write(f"{len(valid)} rows: {created} created, {len(valid) - created} updated")
+
+
+class CsvImportCommand(BaseCommand):
+    """`manage.py <command> PATH`: upsert every row of the CSV at PATH, validated by `serializer_class`."""
+
+    serializer_class = None
+    upsert = None  # a service: upsert(data=...) -> (record, created)
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+
+    def handle(self, *args, path, **options):
+        import_csv(self, path=path, serializer_class=self.serializer_class, upsert=type(self).upsert)
