@@ -70,12 +70,10 @@ class OpportunitySerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        if user is not None and getattr(user, "is_rep", False):
-            # A rep's opportunities belong to the rep's region.
-            fields["region"].read_only = True
-            fields["region"].required = False
+        # Required of managers (checked in `validate`); a rep's opportunities are in the rep's region, which a rep
+        # may send or leave out, but not change (400 naming the field, never a 201 that stored another region).
+        fields["region"].required = False
+        fields["region"].help_text = "Required of managers; a rep's opportunities are in the rep's own region."
         return fields
 
     @extend_schema_field(RequirementSerializer(many=True))
@@ -96,8 +94,13 @@ class OpportunitySerializer(serializers.ModelSerializer):
         if start and end and end < start:
             raise serializers.ValidationError({"end_date": ["The end date cannot be before the start date."]})
         request = self.context.get("request")
-        if self.instance is None and "region" not in attrs and not getattr(request.user, "is_rep", False):
+        is_rep = getattr(request.user, "is_rep", False)
+        if self.instance is None and "region" not in attrs and not is_rep:
             raise serializers.ValidationError({"region": ["This field is required."]})
+        if is_rep and "region" in attrs and attrs["region"].pk != request.user.region_id:
+            raise serializers.ValidationError(
+                {"region": [f"Your opportunities are in your region ({request.user.region_id})."]}
+            )
         quote = attrs.get("primary_quote")
         account = attrs.get("account", getattr(self.instance, "account", None))
         if quote:

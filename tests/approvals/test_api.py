@@ -298,3 +298,26 @@ def test_a_specialist_assigned_an_item_of_another_region_can_see_claim_and_decid
     assert post(client, assigned, "claim").status_code == 200
     assert post(client, assigned, "approve", {"comment": "Checked for EMEA"}).status_code == 200
     assert Opportunity.objects.get(pk=assigned.pk).approval_status == "om_approved"
+
+
+@pytest.mark.parametrize("sent", ["MARS", "EMEA"])
+def test_a_rep_sending_an_unknown_or_another_region_gets_400_naming_it_and_nothing_is_saved(as_user, rep, sent):
+    from tests.factories import AccountFactory
+
+    body = {"name": "Wrong region", "account": AccountFactory().pk, "region": sent, "type": "new_business",
+            "route_to_market": "direct", "stage": "4-proposal", "amount": "10.00", "net_arr": "10.00"}  # fmt: skip
+    response = as_user(rep).post("/api/opportunities/", body, format="json")
+    assert response.status_code == 400
+    assert "region" in response.json()
+    assert not Opportunity.objects.filter(name="Wrong region").exists()
+
+
+def test_a_rep_may_send_their_own_region_or_leave_it_out(as_user, rep):
+    from tests.factories import AccountFactory
+
+    body = {"account": AccountFactory().pk, "type": "new_business", "route_to_market": "direct",
+            "stage": "4-proposal", "amount": "10.00", "net_arr": "10.00"}  # fmt: skip
+    for name, extra in (("Own region", {"region": rep.region_id}), ("No region", {})):
+        response = as_user(rep).post("/api/opportunities/", {**body, "name": name, **extra}, format="json")
+        assert response.status_code == 201, response.content
+        assert response.json()["region"] == rep.region_id

@@ -151,25 +151,27 @@ def test_a_client_cannot_set_the_version_forward(world, as_user):
 def test_a_rep_cannot_move_an_opportunity_to_another_region_or_owner_on_create(world, as_user):
     from tests.factories import AccountFactory
 
-    response = as_user(world.own.rep).post(
-        "/api/opportunities/",
-        {
-            "name": "Sneaky",
-            "account": AccountFactory().pk,
-            "region": "EMEA",
-            "owner": world.other.rep.pk,
-            "approval_status": "om_approved",
-            "type": "new_business",
-            "deployment": "saas",
-            "route_to_market": "direct",
-            "stage": "1-discovery",
-            "amount": "10.00",
-            "net_arr": "10.00",
-            "arr_basis": "0.00",
-            "start_date": "2026-12-01",
-        },
-        format="json",
-    )
+    body = {
+        "name": "Sneaky",
+        "account": AccountFactory().pk,
+        "region": "EMEA",
+        "owner": world.other.rep.pk,
+        "approval_status": "om_approved",
+        "type": "new_business",
+        "deployment": "saas",
+        "route_to_market": "direct",
+        "stage": "1-discovery",
+        "amount": "10.00",
+        "net_arr": "10.00",
+        "arr_basis": "0.00",
+        "start_date": "2026-12-01",
+    }
+    refused = as_user(world.own.rep).post("/api/opportunities/", body, format="json")
+    assert refused.status_code == 400  # another region is refused, naming the field, not silently replaced
+    assert "region" in refused.json()
+    assert not Opportunity.objects.filter(name="Sneaky").exists()
+    # owner and status are read-only in the schema: ignored, the server sets them
+    response = as_user(world.own.rep).post("/api/opportunities/", {**body, "region": "AMER"}, format="json")
     assert response.status_code == 201, response.content
     opp = Opportunity.objects.get(pk=response.json()["id"])
     assert (opp.region_id, opp.owner_id, opp.approval_status) == ("AMER", world.own.rep.pk, "draft")

@@ -70,11 +70,14 @@ def _payload(customer, **extra):
 
 def test_rep_creates_an_opportunity_they_own_in_their_region(as_user, rep):
     account = AccountFactory()
-    response = as_user(rep).post("/api/opportunities/", _payload(account, region="EMEA"), format="json")
+    refused = as_user(rep).post("/api/opportunities/", _payload(account, region="EMEA"), format="json")
+    assert refused.status_code == 400  # a rep cannot file into another region, and is told so
+    assert "region" in refused.json()
+    response = as_user(rep).post("/api/opportunities/", _payload(account, region="AMER"), format="json")
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["owner"] == rep.pk
-    assert body["region"] == "AMER"  # a rep cannot file into another region
+    assert body["region"] == "AMER"
     assert body["approval_status"] == "draft"
     assert body["booked_arr"] == "12500.00"
     assert body["primary_quote"]["number"] == "Q-API-1"
