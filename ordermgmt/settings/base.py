@@ -245,8 +245,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The one place where periodic jobs are declared (django-celery-beat copies them into its tables,
+CELERY_BEAT_SCHEDULER = "ordermgmt.beat:SettingsSeededScheduler"
+# The one place where periodic jobs are declared (the scheduler adds the missing ones to its tables,
 # where an admin can move them). Every job is idempotent per period anyway.
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {"task": "ordermgmt.tasks.outbox_drain", "schedule": timedelta(seconds=30)},

@@ -93,7 +93,7 @@ class Beat:
                 "--max-interval",
                 "1",
                 "-S",
-                "django_celery_beat.schedulers:DatabaseScheduler",
+                "ordermgmt.beat:SettingsSeededScheduler",
                 "--pidfile",
                 "",
             ],
