@@ -1,5 +1,7 @@
 """Customer subscriptions and invoices from the billing system, and their reconciliation with opportunities."""
 
+from __future__ import annotations
+
 from decimal import Decimal
 
 import pghistory
@@ -9,6 +11,38 @@ from django.db import models
 from django.db.models import F, Q
 
 from ordermgmt.models import TimeStampedModel
+
+
+def _specialist_codes(user) -> list[str] | None:
+    """The regions a specialist works (own and covered); None for everyone else, who sees every region."""
+    return user.region_codes() if user.is_authenticated and user.is_specialist else None
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SubscriptionQuerySet:
+        """Specialists: their regions' customers' subscriptions; managers and Billing (the only other readers): all."""
+        codes = _specialist_codes(user)
+        return self if codes is None else self.filter(account__region_id__in=codes)
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> InvoiceQuerySet:
+        codes = _specialist_codes(user)
+        return self if codes is None else self.filter(account__region_id__in=codes)
+
+
+class DiscrepancyQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DiscrepancyQuerySet:
+        """A discrepancy belongs to the region of the opportunity it would fix, else of the subscription's (or the
+        invoice's) customer. Specialists see and fix their regions'; managers and Billing all."""
+        codes = _specialist_codes(user)
+        if codes is None:
+            return self
+        return self.filter(
+            models.Q(opportunity__region_id__in=codes)
+            | models.Q(opportunity__isnull=True, subscription__account__region_id__in=codes)
+            | models.Q(opportunity__isnull=True, subscription__isnull=True, invoice__account__region_id__in=codes)
+        )
 
 
 @pghistory.track(model_name="SubscriptionAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
@@ -31,6 +65,8 @@ class Subscription(TimeStampedModel):
     carr = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)])
     exception = models.CharField(max_length=20, choices=ExceptionKind.choices, null=True, blank=True)
     exception_reason = models.CharField(max_length=500, blank=True)
+
+    objects = SubscriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -58,6 +94,8 @@ class Invoice(TimeStampedModel):
     amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
     net_arr = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     invoice_date = models.DateField()
+
+    objects = InvoiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-invoice_date", "number"]
@@ -180,6 +218,8 @@ class Discrepancy(models.Model):
     )
     reason = models.CharField(max_length=500, blank=True)
     applied_changes = models.JSONField(default=dict, blank=True)
+
+    objects = DiscrepancyQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "first_seen_at", "pk"]

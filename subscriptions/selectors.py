@@ -20,7 +20,7 @@ def renewal_rank_order() -> list:
     return [rank, "created_at", "pk"]
 
 
-def subscription_list() -> QuerySet[Subscription]:
+def subscription_list(*, user) -> QuerySet[Subscription]:
     """Every subscription with `renewal_opportunity_id`: its one non-duplicate renewal (the best one if several)."""
     renewal = (
         Opportunity.objects.filter(subscription=OuterRef("pk"), type=Opportunity.Type.RENEWAL)
@@ -28,11 +28,13 @@ def subscription_list() -> QuerySet[Subscription]:
         .order_by(*renewal_rank_order())
         .values("pk")[:1]
     )
-    return Subscription.objects.annotate(renewal_opportunity_id=Subquery(renewal)).order_by("name", "pk")
+    return (
+        Subscription.objects.visible_to(user).annotate(renewal_opportunity_id=Subquery(renewal)).order_by("name", "pk")
+    )
 
 
-def invoice_list() -> QuerySet[Invoice]:
-    return Invoice.objects.order_by("-invoice_date", "number", "pk")
+def invoice_list(*, user) -> QuerySet[Invoice]:
+    return Invoice.objects.visible_to(user).order_by("-invoice_date", "number", "pk")
 
 
 def run_list() -> QuerySet[ReconciliationRun]:
@@ -40,10 +42,13 @@ def run_list() -> QuerySet[ReconciliationRun]:
     return ReconciliationRun.objects.select_related("started_by").order_by("-created_at", "-pk")
 
 
-def discrepancy_list() -> QuerySet[Discrepancy]:
-    """Discrepancies with the records they involve, oldest finding first within a kind."""
-    return Discrepancy.objects.select_related("subscription", "opportunity", "invoice", "run", "resolved_by").order_by(
-        "kind", "first_seen_at", "pk"
+def discrepancy_list(*, user) -> QuerySet[Discrepancy]:
+    """The discrepancies `user` may see and fix, with the records they involve, oldest finding first within a
+    kind."""
+    return (
+        Discrepancy.objects.visible_to(user)
+        .select_related("subscription", "opportunity", "invoice", "run", "resolved_by")
+        .order_by("kind", "first_seen_at", "pk")
     )
 
 

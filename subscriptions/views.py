@@ -70,7 +70,7 @@ class DiscrepancyListView(RoleRequiredMixin, ListView):
 
     def get_queryset(self):
         self.filterset = DiscrepancyFilterSet(
-            self.request.GET or {"status": "open"}, queryset=selectors.discrepancy_list()
+            self.request.GET or {"status": "open"}, queryset=selectors.discrepancy_list(user=self.request.user)
         )
         return self.filterset.qs
 
@@ -89,7 +89,7 @@ class DiscrepancyDetailView(RoleRequiredMixin, DetailView):
     context_object_name = "discrepancy"
 
     def get_queryset(self):
-        return selectors.discrepancy_list()
+        return selectors.discrepancy_list(user=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -103,7 +103,7 @@ class _DiscrepancyActionView(RoleRequiredMixin, View):
     form_class = ReasonForm
 
     def post(self, request, pk):
-        discrepancy = get_object_or_404(selectors.discrepancy_list(), pk=pk)
+        discrepancy = get_object_or_404(selectors.discrepancy_list(user=request.user), pk=pk)
         form = self.form_class(request.POST)
         if not form.is_valid():
             messages.error(request, f"Not done: {form.errors.as_text()}")

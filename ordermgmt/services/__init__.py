@@ -19,6 +19,7 @@ from .opportunities import (
     opportunity_create,
     opportunity_fields_set,
     opportunity_record_create,
+    opportunity_record_delete,
     opportunity_update,
 )
 from .people import api_token_issue, api_token_revoke, api_token_rotate, user_upsert
@@ -42,6 +43,7 @@ __all__ = [
     "opportunity_events_record",
     "opportunity_fields_set",
     "opportunity_record_create",
+    "opportunity_record_delete",
     "opportunity_update",
     "outbox_drain",
     "outbox_enqueue",

@@ -193,3 +193,11 @@ def opportunity_record_create(
     changes = {field: [None, _jsonable(values[field])] for field in recorded}
     opportunity_event_record(opportunity=opportunity, actor=actor, action=action, changes=changes, comment=comment)
     return opportunity
+
+
+def opportunity_record_delete(*, opportunity: Opportunity) -> None:
+    """Delete an opportunity that a process another app owns created and now takes back (undoing a reconciliation's
+    missing renewal before anyone edited it). The caller holds the row lock; the audit trail keeps the row."""
+    if opportunity.approval_status != Opportunity.ApprovalStatus.DRAFT:
+        raise Conflict(f"{opportunity} is in the approval workflow: it cannot be taken back.")
+    opportunity.delete()

@@ -65,7 +65,7 @@ class SubscriptionViewSet(_UpsertViewSet):
     upsert = staticmethod(services.subscription_upsert)
 
     def get_queryset(self):
-        return selectors.subscription_list()
+        return selectors.subscription_list(user=self.request.user)
 
 
 @extend_schema(responses={200: InvoiceSerializer, 201: InvoiceSerializer, **ERRORS})
@@ -79,7 +79,7 @@ class InvoiceViewSet(_UpsertViewSet):
     upsert = staticmethod(services.invoice_upsert)
 
     def get_queryset(self):
-        return selectors.invoice_list()
+        return selectors.invoice_list(user=self.request.user)
 
 
 class ReconciliationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -116,7 +116,7 @@ class DiscrepancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return [CanRead()] if self.action in ("list", "retrieve") else [CanResolve()]
 
     def get_queryset(self):
-        return selectors.discrepancy_list()
+        return selectors.discrepancy_list(user=self.request.user)
 
     def _answer(self, pk: int) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)

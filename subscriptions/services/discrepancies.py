@@ -41,8 +41,11 @@ def _transition(
         ) from None
 
 
-def _lock_discrepancies(ids: list[int]) -> list[Discrepancy]:
-    found = list(Discrepancy.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
+def _lock_discrepancies(ids: list[int], actor: User | None) -> list[Discrepancy]:
+    """The discrepancies, locked in pk order, all of them within what `actor` may fix (a specialist: their
+    regions'; the system, `actor=None`: all). Any other id is refused as unknown, as if it did not exist."""
+    scope = Discrepancy.objects.all() if actor is None else Discrepancy.objects.visible_to(actor)
+    found = list(scope.select_for_update(no_key=True, of=("self",)).filter(pk__in=ids).order_by("pk"))
     missing = set(ids) - {d.pk for d in found}
     if missing:
         raise ValidationError({"ids": [f"Unknown discrepancies: {sorted(missing)}."]})
@@ -56,7 +59,7 @@ def discrepancy_apply(*, discrepancy_ids: list[int], actor: User | None, reason:
     Already-fixed ones are a no-op. Each fix is audited on the opportunity and as a discrepancy event, and what it
     changed is kept for undo.
     """
-    discrepancies = _lock_discrepancies(discrepancy_ids)
+    discrepancies = _lock_discrepancies(discrepancy_ids, actor)
     for discrepancy in discrepancies:
         if discrepancy.status == Discrepancy.Status.FIXED:
             continue
@@ -82,7 +85,7 @@ def discrepancy_accept(*, discrepancy_ids: list[int], actor: User, reason: str) 
     """Accept findings as known exceptions (a reason is required); later runs keep them accepted, not reopened."""
     if not (reason or "").strip():
         raise ValidationError({"reason": ["Say why this is an accepted exception."]})
-    discrepancies = _lock_discrepancies(discrepancy_ids)
+    discrepancies = _lock_discrepancies(discrepancy_ids, actor)
     for discrepancy in discrepancies:
         if discrepancy.status == Discrepancy.Status.ACCEPTED:
             continue
@@ -93,7 +96,7 @@ def discrepancy_accept(*, discrepancy_ids: list[int], actor: User, reason: str) 
 @transaction.atomic
 def discrepancy_undo(*, discrepancy_id: int, actor: User, reason: str = "") -> Discrepancy:
     """Undo an applied fix: restore what it changed (refusing if the records moved since) and reopen the finding."""
-    discrepancy = _lock_discrepancies([discrepancy_id])[0]
+    discrepancy = _lock_discrepancies([discrepancy_id], actor)[0]
     if discrepancy.status != Discrepancy.Status.FIXED:
         raise InvalidTransition(entity="discrepancy", from_status=discrepancy.status, to_status="undone")
     applied = discrepancy.applied_changes

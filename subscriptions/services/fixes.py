@@ -13,7 +13,7 @@ from typing import Any
 
 from ordermgmt.exceptions import Conflict
 from ordermgmt.models import Opportunity, User
-from ordermgmt.services import opportunity_fields_set, opportunity_record_create
+from ordermgmt.services import opportunity_fields_set, opportunity_record_create, opportunity_record_delete
 
 from ..models import Discrepancy, Subscription
 
@@ -117,7 +117,7 @@ def fix_undo(discrepancy: Discrepancy, actor: User) -> None:
         opp = _lock_opportunity(applied["created_opportunity"], discrepancy)
         if opp.version != applied["version"]:
             raise Conflict(f"Discrepancy {discrepancy.pk}: {opp} was edited after it was created; undo it by hand.")
-        opp.delete()
+        opportunity_record_delete(opportunity=opp)
         return
     opp = _lock_opportunity(applied["opportunity"], discrepancy)
     restore = {}

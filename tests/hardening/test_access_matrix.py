@@ -25,8 +25,11 @@ STAFF = "200 200 200 200 200 200 403 401"
 OPP_READ = "200 200 200 200 200 200 403 401 / 404 404 200 200 200 200 403 401"  # reps own, specialists region
 OPP_ACTION_BAD_BODY = "400 400 400 400 400 400 403 401 / 404 404 400 400 400 400 403 401"
 BILLING_RECORDS = "403 200 200 403 403 200 403 401"  # specialists, billing, managers
+# ... and one record: a specialist only their regions' (own), never another region's (other)
+BILLING_RECORD = "403 200 200 403 403 200 403 401 / 403 404 200 403 403 200 403 401"
 BILLING_RECORDS_PAGE = "403 200 200 403 403 200 403 302"
 RESOLVER_PAGE_POST = "403 302 403 403 403 302 403 302"  # specialists and managers; 302 = Post/Redirect/Get
+RESOLVER_RECORD_POST = "403 302 403 403 403 302 403 302 / 403 404 403 403 403 302 403 302"  # a specialist: own region
 MANAGER_PAGE_POST = "403 403 403 403 403 302 403 302"
 CASE_PAGE_POST = "302 404 404 302 404 302 404 302 / 404 404 404 302 404 302 404 302"  # requester, team, manager
 REP_EDIT_PAGE = "302 403 403 403 403 302 403 302 / 404 403 403 403 403 302 403 302"
@@ -74,18 +77,18 @@ EXPECTED = {
     ("api:queue-list", "get"): STAFF,
     ("api:subscription-list", "get"): BILLING_RECORDS,
     ("api:subscription-list", "post"): "403 400 403 403 403 400 400 401",
-    ("api:subscription-detail", "get"): BILLING_RECORDS,
+    ("api:subscription-detail", "get"): BILLING_RECORD,
     ("api:invoice-list", "get"): BILLING_RECORDS,
     ("api:invoice-list", "post"): "403 400 403 403 403 400 400 401",
-    ("api:invoice-detail", "get"): BILLING_RECORDS,
+    ("api:invoice-detail", "get"): BILLING_RECORD,
     ("api:reconciliation-run-list", "get"): BILLING_RECORDS,
     ("api:reconciliation-run-list", "post"): "403 400 403 403 403 400 403 401",
     ("api:reconciliation-run-detail", "get"): BILLING_RECORDS,
     ("api:discrepancy-list", "get"): BILLING_RECORDS,
     ("api:discrepancy-resolve-batch", "post"): "403 400 403 403 403 400 403 401",
-    ("api:discrepancy-detail", "get"): BILLING_RECORDS,
-    ("api:discrepancy-resolve", "post"): "403 400 403 403 403 400 403 401",
-    ("api:discrepancy-undo", "post"): "403 409 403 403 403 409 403 401",
+    ("api:discrepancy-detail", "get"): BILLING_RECORD,
+    ("api:discrepancy-resolve", "post"): "403 400 403 403 403 400 403 401 / 403 404 403 403 403 400 403 401",
+    ("api:discrepancy-undo", "post"): "403 409 403 403 403 409 403 401 / 403 404 403 403 403 409 403 401",
     ("api:case-list", "get"): STAFF,
     ("api:case-list", "post"): "400 400 400 400 400 400 403 401",
     ("api:case-detail", "get"): "200 404 404 200 404 200 403 401 / 404 404 404 200 404 200 403 401",
@@ -115,10 +118,10 @@ EXPECTED = {
     ("subscriptions:run_progress", "get"): BILLING_RECORDS_PAGE,
     ("subscriptions:discrepancies", "get"): BILLING_RECORDS_PAGE,
     ("subscriptions:discrepancy_batch", "post"): RESOLVER_PAGE_POST,
-    ("subscriptions:discrepancy_detail", "get"): BILLING_RECORDS_PAGE,
-    ("subscriptions:discrepancy_apply", "post"): RESOLVER_PAGE_POST,
-    ("subscriptions:discrepancy_accept", "post"): RESOLVER_PAGE_POST,
-    ("subscriptions:discrepancy_undo", "post"): RESOLVER_PAGE_POST,
+    ("subscriptions:discrepancy_detail", "get"): "403 200 200 403 403 200 403 302 / 403 404 200 403 403 200 403 302",
+    ("subscriptions:discrepancy_apply", "post"): RESOLVER_RECORD_POST,
+    ("subscriptions:discrepancy_accept", "post"): RESOLVER_RECORD_POST,
+    ("subscriptions:discrepancy_undo", "post"): RESOLVER_RECORD_POST,
     ("cases:list", "get"): "200 200 200 200 200 200 200 302",
     ("cases:mine", "get"): "200 200 200 200 200 200 200 302",
     ("cases:queue", "get"): "403 403 403 200 403 200 403 302 / 403 403 403 403 403 200 403 302",

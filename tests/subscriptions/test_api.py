@@ -233,3 +233,41 @@ def test_invoice_list_shows_the_fields_of_the_contract(as_user, billing):
     [row] = as_user(billing).get("/api/invoices/").data["results"]
     assert row["id"] == invoice.pk
     assert set(row) >= {"id", "number", "account", "opportunity", "amount", "invoice_date"}
+
+
+def test_a_specialist_sees_and_fixes_only_their_regions_billing_records(as_user, specialist, billing):
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import SpecialistFactory, region
+
+    emea = AccountFactory(region=region("EMEA"))
+    sub = SubscriptionFactory(account=emea, carr=Decimal("500.00"))
+    opp = RenewalFactory(subscription=sub, region=region("EMEA"), arr_basis=Decimal("400.00"))
+    invoice = InvoiceFactory(account=emea, opportunity=None, net_arr=None)
+    services.reconciliation_run_execute(
+        run_id=services.reconciliation_run_create(kind="renewals", as_of=date(2026, 11, 2), enqueue=False).pk
+    )
+    discrepancy = Discrepancy.objects.get(kind="arr_basis_mismatch")
+    amer = as_user(specialist)
+
+    assert amer.get("/api/subscriptions/").data["results"] == []
+    assert amer.get(f"/api/subscriptions/{sub.pk}/").status_code == 404
+    assert amer.get(f"/api/invoices/{invoice.pk}/").status_code == 404
+    assert amer.get("/api/reconciliation/discrepancies/").data["results"] == []
+    resolve = f"/api/reconciliation/discrepancies/{discrepancy.pk}/resolve/"
+    assert amer.post(resolve, {"action": "apply"}, format="json").status_code == 404
+    batch = {"ids": [discrepancy.pk], "action": "apply"}
+    assert amer.post("/api/reconciliation/discrepancies/resolve-batch/", batch, format="json").status_code == 400
+    with pytest.raises(ValidationError):
+        services.discrepancy_apply(discrepancy_ids=[discrepancy.pk], actor=specialist)
+    opp.refresh_from_db()
+    assert opp.arr_basis == Decimal("400.00")
+
+    assert as_user(billing).get(f"/api/subscriptions/{sub.pk}/").status_code == 200
+    emea_specialist = as_user(SpecialistFactory(region=region("EMEA")))
+    assert [d["id"] for d in emea_specialist.get("/api/reconciliation/discrepancies/").data["results"]] == [
+        discrepancy.pk
+    ]
+    assert emea_specialist.post(resolve, {"action": "apply"}, format="json").status_code == 200
+    opp.refresh_from_db()
+    assert opp.arr_basis == Decimal("500.00")
