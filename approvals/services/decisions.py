@@ -138,10 +138,12 @@ def approval_billing_approve(*, opportunity_id: int, actor: User, comment: str =
     submission = _open_submission(opp)
     now = now or timezone.now()
     close_date = timezone.localdate(now, timezone=ZoneInfo(submission.region.timezone))
+    quote = opp.primary_quote
+    sold_to = quote.sold_to_contact if quote is not None else None
     _decide(
         opp=opp, submission=submission, actor=actor, decision_stage=Decision.Stage.BILLING,
         outcome=Decision.Outcome.APPROVED, now=now, comment=comment, opp_stage=Opportunity.Stage.CLOSED_WON,
-        close_date=close_date,
+        close_date=close_date, sold_to_email_at_close=sold_to.email if sold_to is not None else "",
     )  # fmt: skip
     _notify_rep(opp, "closed_won", f"{opp.name} is Closed Won. Congratulations!")
     return opp

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Least, Lower, TruncDate
+from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Least, Lower, NullIf, TruncDate
 
 from ordermgmt.models import Opportunity, Quote
 from ordermgmt.services import opportunity_events_record
@@ -26,13 +26,25 @@ def review_candidates() -> QuerySet[Opportunity]:
     )
 
 
-def sold_to_email_of(outer: str | OuterRef = "pk") -> Subquery:
-    """The lower-cased Sold To email of the primary quote of the opportunity `outer` points at."""
-    return Subquery(
-        Quote.objects.filter(opportunity=OuterRef(outer) if isinstance(outer, str) else outer, is_primary=True)
+def sold_to_email_of(outer: str | OuterRef = "pk") -> Coalesce:
+    """The lower-cased Sold To email of the opportunity `outer` points at: the address recorded when the deal closed
+    (a later change of the contact does not redirect its licenses), else, for deals closed before that was
+    recorded, the primary quote's Sold To contact's."""
+    opportunity = OuterRef(outer) if isinstance(outer, str) else outer
+    # The quote subquery sits one level below where this expression is used: the row's own column is one
+    # OuterRef less deep than the quote's reference to the opportunity.
+    depth, ref = 0, opportunity
+    while isinstance(ref, OuterRef):
+        depth, ref = depth + 1, ref.name
+    at_close = F("sold_to_email_at_close")
+    for _ in range(depth - 1):
+        at_close = OuterRef(at_close.name if isinstance(at_close, F) else at_close)
+    live = Subquery(
+        Quote.objects.filter(opportunity=opportunity, is_primary=True)
         .annotate(email=Lower("sold_to_contact__email"))
         .values("email")[:1]
     )
+    return Coalesce(NullIf(Lower(at_close), Value("")), live)
 
 
 def _linked_deliveries(*, delivered_before: datetime) -> tuple[QuerySet, QuerySet]:

@@ -130,6 +130,11 @@ class Opportunity(TimeStampedModel):
         "subscriptions.Subscription", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
     )
     license_delivery_date = models.DateField(null=True, blank=True)
+    sold_to_email_at_close = models.EmailField(
+        blank=True,
+        help_text="The primary quote's Sold To email when Billing closed the deal: where its licenses go, whatever "
+        "the contact says later.",
+    )
     approval_status = models.CharField(
         max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.DRAFT, db_index=True
     )

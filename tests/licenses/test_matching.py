@@ -110,3 +110,31 @@ def test_a_delivery_after_the_as_of_day_does_not_count_for_that_day():
     opp.refresh_from_db()
     assert opp.license_delivery_date is None
     assert LicenseTicket.objects.get().reason == LicenseTicket.Reason.NO_DELIVERY
+
+
+def test_licenses_go_to_the_sold_to_email_of_the_day_the_deal_closed(rep, specialist, billing):
+    from approvals import services as approvals
+    from tests.factories import ready_opportunity
+
+    # given: a deal Billing closed with the Sold To buyer@..., whose contact later changes address
+    opp = ready_opportunity(owner=rep, deployment=Opportunity.Deployment.SELF_MANAGED)
+    approvals.approval_submit(opportunity_id=opp.pk, actor=rep)
+    approvals.approval_approve(opportunity_id=opp.pk, actor=specialist)
+    approvals.approval_billing_approve(opportunity_id=opp.pk, actor=billing)
+    opp.refresh_from_db()
+    closed_with = opp.sold_to_email_at_close
+    assert closed_with == opp.primary_quote.sold_to_contact.email
+    contact = opp.primary_quote.sold_to_contact
+    contact.email = "new.address@customer.example"
+    contact.save()
+    LicenseDeliveryFactory(
+        opportunity=opp, sold_to_email=closed_with.lower(), delivered_at=datetime(2026, 9, 14, 18, tzinfo=UTC)
+    )
+
+    # when
+    review(WED)
+
+    # then: the delivery to the address of the close counts; nothing is ticketed as a wrong recipient
+    opp.refresh_from_db()
+    assert opp.license_delivery_date == MON
+    assert not LicenseTicket.objects.exists()
