@@ -39,8 +39,14 @@ def scope_from_params(params, user) -> Scope:
 
 class CsatSurveyForm(forms.Form):
     rating = forms.ChoiceField(
-        label="How would you describe the level of support you received from Deal Desk this quarter?",
+        label="How would you describe the support you received from Order Management that quarter?",
         choices=CsatResponse.Rating.choices,
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, ask_region: bool = False, **kwargs):
+        """A rep rates their own region; a manager names the region they rate."""
+        super().__init__(*args, **kwargs)
+        if ask_region:
+            self.fields["region"] = forms.ChoiceField(label="Region rated", choices=Region.Code.choices)

@@ -10,8 +10,8 @@ from django.db.models import Q
 class CsatResponse(models.Model):
     """One answer to the quarterly regional support satisfaction survey.
 
-    A rep answers once per quarter per region (unique constraint); imported answers may be anonymous
-    (`respondent` empty), and those are not limited.
+    The survey is for the people Order Management serves: sales reps and their managers. Each answers once per
+    quarter (unique constraint); imported answers may be anonymous (`respondent` empty), and those are not limited.
     """
 
     class Rating(models.TextChoices):
@@ -37,9 +37,9 @@ class CsatResponse(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["respondent", "quarter", "region"],
+                fields=["respondent", "quarter"],
                 condition=Q(respondent__isnull=False),
-                name="csat_one_answer_per_rep_quarter_region",
+                name="csat_one_answer_per_person_quarter",
             ),
             models.CheckConstraint(condition=Q(quarter__regex=r"^\d{4}-Q[1-4]$"), name="csat_quarter_format"),
         ]
@@ -47,6 +47,18 @@ class CsatResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.quarter}: {self.rating}"
+
+
+class CsatInvitation(models.Model):
+    """The survey invitation of one quarter ("2026-Q3", the quarter rated): one row per quarter makes the beat task
+    that sends it at the next quarter's start idempotent."""
+
+    quarter = models.CharField(max_length=7, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"CSAT invitation {self.quarter}"
 
 
 class KpiDigest(models.Model):

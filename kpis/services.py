@@ -1,41 +1,96 @@
-"""KPI writes: CSAT answers and the weekly digest."""
+"""KPI writes: CSAT answers, the quarterly survey invitation and the weekly digest."""
 
 from __future__ import annotations
 
 import csv
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
-from ordermgmt.exceptions import ApplicationError, Conflict
+from ordermgmt.exceptions import ApplicationError, Conflict, PermissionDeniedError
 from ordermgmt.models import Region, User
+from ordermgmt.services import notification_send
 
-from .models import CsatResponse, KpiDigest
+from .models import CsatInvitation, CsatResponse, KpiDigest
 from .periods import QUARTER_RE, quarter_of
+
+CSAT_RESPONDENT_ROLES = (User.Role.SALES_REP, User.Role.MANAGER)
+
+
+def csat_quarter_default(*, today: date | None = None) -> str:
+    """The quarter a survey answer rates unless one is named: the last closed quarter."""
+    today = today or timezone.localdate()
+    return quarter_of(quarter_of(today).first - timedelta(days=1)).key
 
 
 @transaction.atomic
 def csat_response_create(
-    *, region: str, quarter: str, rating: str, comment: str = "", respondent: User | None = None
+    *, region: str | None, quarter: str | None, rating: str, comment: str = "", respondent: User | None = None
 ) -> CsatResponse:
-    """Record one survey answer. A rep answers once per quarter per region: a second answer raises Conflict (409)."""
-    if not QUARTER_RE.match(quarter or ""):
-        raise ApplicationError(f"quarter: “{quarter}” is not a quarter such as 2026-Q3.", extra={"field": "quarter"})
-    if rating not in CsatResponse.Rating.values:
-        raise ApplicationError(f"rating: “{rating}” is not one of {', '.join(CsatResponse.Rating.values)}.")
-    if not Region.objects.filter(pk=region).exists():
-        raise ApplicationError(f"region: “{region}” is not a region.", extra={"field": "region"})
+    """Record one survey answer from the people the survey is for: sales reps (about their own region) and their
+    managers (about a region they name); not Order Management, Billing or Deal Desk rating themselves (403).
+
+    `quarter`: the one rated, by default the last closed quarter; one that has not started yet is refused (400). A
+    person answers once per quarter: a second answer raises Conflict (409). `respondent=None` is an imported,
+    anonymous answer.
+    """
     if respondent is not None and not respondent.is_authenticated:
         respondent = None
+    if respondent is not None and not (respondent.role in CSAT_RESPONDENT_ROLES or respondent.is_superuser):
+        raise PermissionDeniedError("The survey is for sales reps and their managers.")
+    if respondent is not None and respondent.is_rep:
+        if region and region != respondent.region_id:
+            raise ValidationError({"region": [f"You rate your own region's support ({respondent.region_id})."]})
+        region = respondent.region_id
+    quarter = quarter or csat_quarter_default()
+    if not QUARTER_RE.match(quarter):
+        raise ValidationError({"quarter": [f"“{quarter}” is not a quarter such as 2026-Q3."]})
+    if respondent is not None and quarter_key_start(quarter) > timezone.localdate():
+        raise ValidationError({"quarter": [f"{quarter} has not started: rate a quarter you have worked with us."]})
+    if rating not in CsatResponse.Rating.values:
+        raise ValidationError({"rating": [f"“{rating}” is not one of {', '.join(CsatResponse.Rating.values)}."]})
+    if not region or not Region.objects.filter(pk=region).exists():
+        raise ValidationError({"region": [f"“{region or ''}” is not a region."]})
     try:
         with transaction.atomic():  # savepoint: the unique constraint is the race-proof once-per-quarter rule
             return CsatResponse.objects.create(
                 region_id=region, quarter=quarter, rating=rating, comment=comment, respondent=respondent
             )
     except IntegrityError:
-        raise Conflict(f"You have already answered the {quarter} survey for {region}.") from None
+        raise Conflict(f"You have already answered the {quarter} survey.") from None
+
+
+def quarter_key_start(key: str) -> date:
+    """The first day of a quarter key such as "2026-Q3"."""
+    match = QUARTER_RE.match(key)
+    return date(int(match[1]), 3 * int(match[2]) - 2, 1)
+
+
+@transaction.atomic
+def csat_invitations_send(*, today: date | None = None) -> CsatInvitation | None:
+    """At a quarter's start, invite every active rep and manager to rate the quarter that just closed: in product
+    and by email, with a link to the survey. Once per quarter (a second call is a no-op and returns None)."""
+    quarter = csat_quarter_default(today=today)
+    invitation, created = CsatInvitation.objects.get_or_create(quarter=quarter)
+    if not created:
+        return None
+    people = User.objects.filter(is_active=True, role__in=CSAT_RESPONDENT_ROLES)
+    url = reverse("kpis:csat")
+    for person in people:
+        notification_send(
+            recipient=person,
+            verb="csat_invitation",
+            message=f"How did Order Management support you in {quarter}? Two questions, one minute.",
+            url=url,
+        )
+    invitation.recipients = len(people)
+    invitation.save(update_fields=["recipients"])
+    return invitation
 
 
 def csat_import_csv(*, lines) -> int:
@@ -57,13 +112,15 @@ def csat_import_csv(*, lines) -> int:
             try:
                 csat_response_create(
                     region=(row["region"] or "").strip().upper(),
-                    quarter=(row["quarter"] or "").strip().upper(),
+                    quarter=(row["quarter"] or "").strip().upper() or "missing",
                     rating=(row["rating"] or "").strip().lower().replace(" ", "_"),
                     comment=(row.get("comment") or "").strip(),
                     respondent=respondent,
                 )
             except ApplicationError as exc:
                 raise ApplicationError(f"line {number}: {exc.message}") from None
+            except ValidationError as exc:
+                raise ApplicationError(f"line {number}: {' '.join(exc.messages)}") from None
             count += 1
     return count
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
@@ -16,7 +17,7 @@ from django.views.generic import TemplateView
 from cases.models import Team
 from ordermgmt.exceptions import ApplicationError
 from ordermgmt.models import Region, User
-from ordermgmt.web import RoleRequiredMixin
+from ordermgmt.web import RoleRequiredMixin, error_text
 
 from .api.views import csv_response
 from .drills import DRILLS, drill_records
@@ -25,7 +26,7 @@ from .forms import CsatSurveyForm, scope_from_params
 from .models import CsatResponse
 from .periods import PeriodError, parse_period, previous_quarters, quarter_of
 from .selectors import AGE_BUCKETS, TARGETS, Scope, kpi_summary_cached
-from .services import csat_response_create
+from .services import CSAT_RESPONDENT_ROLES, csat_quarter_default, csat_response_create
 
 Role = User.Role
 DASHBOARD_ROLES = (Role.MANAGER, Role.SPECIALIST)
@@ -265,33 +266,34 @@ def _bad_request(exc: ApplicationError):
 
 
 class CsatSurveyView(RoleRequiredMixin, TemplateView):
-    """GET/POST /kpis/csat/: a rep rates Deal Desk's support of their region once per quarter."""
+    """GET/POST /kpis/csat/: a rep (or a manager, naming the region) rates Order Management's support in the last
+    closed quarter, once."""
 
-    roles = (Role.SALES_REP,)
+    roles = CSAT_RESPONDENT_ROLES
     template_name = "kpis/csat_survey.html"
 
     def _state(self):
-        quarter = quarter_of(parse_period({}).first).key
-        answered = CsatResponse.objects.filter(
-            respondent=self.request.user, quarter=quarter, region_id=self.request.user.region_id
-        ).exists()
+        quarter = csat_quarter_default()
+        answered = CsatResponse.objects.filter(respondent=self.request.user, quarter=quarter).exists()
         return quarter, answered
+
+    def _form(self, data=None):
+        return CsatSurveyForm(data, ask_region=not self.request.user.is_rep)
 
     def get(self, request, *args, **kwargs):
         quarter, answered = self._state()
-        return self.render_to_response(self.get_context_data(form=CsatSurveyForm(), quarter=quarter, answered=answered))
+        return self.render_to_response(self.get_context_data(form=self._form(), quarter=quarter, answered=answered))
 
     def post(self, request, *args, **kwargs):
         quarter, answered = self._state()
-        form = CsatSurveyForm(request.POST)
+        form = self._form(request.POST)
         if not answered and form.is_valid():
             try:
-                csat_response_create(region=request.user.region_id, quarter=quarter, respondent=request.user,
-                                     **form.cleaned_data)  # fmt: skip
+                csat_response_create(quarter=quarter, respondent=request.user, **{"region": None, **form.cleaned_data})
                 messages.success(request, f"Thank you: your {quarter} answer is recorded.")
                 return redirect("kpis:csat")
-            except ApplicationError as exc:
-                messages.error(request, exc.message)
+            except (ApplicationError, ValidationError) as exc:
+                messages.error(request, error_text(exc))
         elif answered:
             messages.error(request, f"You have already answered the {quarter} survey.")
         return self.render_to_response(self.get_context_data(form=form, quarter=quarter, answered=answered), status=400)

@@ -65,8 +65,12 @@ def csv_response(body: str, name: str) -> HttpResponse:
 
 
 class CsatResponseInputSerializer(serializers.Serializer):
-    region = serializers.CharField(max_length=4)
-    quarter = serializers.CharField(max_length=7)
+    region = serializers.CharField(
+        max_length=4, required=False, help_text="The region rated: a rep's own (default); a manager names one."
+    )
+    quarter = serializers.CharField(
+        max_length=7, required=False, help_text="The quarter rated, e.g. 2026-Q3: the last closed one by default."
+    )
     rating = serializers.ChoiceField(choices=CsatResponse.Rating.choices)
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
@@ -78,7 +82,8 @@ class CsatResponseOutputSerializer(serializers.ModelSerializer):
 
 
 class CsatResponseCreateView(APIView):
-    """`POST /api/csat/responses/` `{"region", "quarter", "rating", "comment"}`: once per quarter per region (409)."""
+    """`POST /api/csat/responses/` `{"rating", "comment", "region", "quarter"}`: sales reps and their managers, once
+    per quarter (409); others 403. The quarter defaults to the last closed one; a future one is 400."""
 
     permission_classes = [IsStaffRole]
 
@@ -86,5 +91,6 @@ class CsatResponseCreateView(APIView):
     def post(self, request):
         payload = CsatResponseInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        answer = csat_response_create(respondent=request.user, **payload.validated_data)
+        data = {"region": None, "quarter": None, **payload.validated_data}
+        answer = csat_response_create(respondent=request.user, **data)
         return Response(CsatResponseOutputSerializer(answer).data, status=status.HTTP_201_CREATED)

@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.tasks.kpi_digest_send",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
+    # The CSAT survey of the quarter that just closed, on its first days (idempotent: once per quarter).
+    "csat-invitations-quarterly": {
+        "task": "kpis.tasks.csat_invitations_send",
+        "schedule": crontab(hour=9, minute=0, day_of_month="1-3", month_of_year="1,4,7,10"),
+    },
 }
 
 LOGGING = {

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import datetime
+from datetime import UTC, date, datetime
 from unittest import mock
 
 import pytest
@@ -199,3 +199,47 @@ def test_invalid_csat_answers_are_400_and_nothing_is_saved(as_user, payload):
 
     assert response.status_code == 400
     assert not CsatResponse.objects.exists()
+
+
+def test_the_survey_is_for_reps_and_their_managers_not_the_teams_rating_themselves(as_user):
+    from tests.factories import BillingFactory, UserFactory
+
+    payload = {"region": "AMER", "quarter": "2026-Q3", "rating": "excellent"}
+    for person in (SpecialistFactory(), BillingFactory(), UserFactory(role="deal_desk")):
+        assert as_user(person).post("/api/csat/responses/", payload, format="json").status_code == 403
+    manager = as_user(ManagerFactory())
+    assert manager.post("/api/csat/responses/", payload | {"region": "EMEA"}, format="json").status_code == 201
+    assert manager.post("/api/csat/responses/", payload, format="json").status_code == 409  # once per person
+    assert list(CsatResponse.objects.values_list("region", "quarter")) == [("EMEA", "2026-Q3")]
+
+
+def test_the_quarter_rated_is_the_last_closed_one_unless_named_and_never_a_future_one(as_user):
+
+    rep = as_user(RepFactory(region=region("APAC")))
+    with time_machine.travel(datetime(2026, 12, 5, 12, tzinfo=UTC), tick=False):
+        future = rep.post("/api/csat/responses/", {"quarter": "2027-Q1", "rating": "good"}, format="json")
+        other_region = rep.post("/api/csat/responses/", {"region": "EMEA", "rating": "good"}, format="json")
+        default = rep.post("/api/csat/responses/", {"rating": "good"}, format="json")
+    assert future.status_code == 400
+    assert "quarter" in future.json()
+    assert other_region.status_code == 400
+    assert "region" in other_region.json()
+    assert default.status_code == 201
+    assert (default.json()["quarter"], default.json()["region"]) == ("2026-Q3", "APAC")
+
+
+def test_the_invitation_goes_once_per_quarter_to_every_rep_and_manager_with_the_survey_link():
+    from kpis.services import csat_invitations_send
+    from ordermgmt.models import Notification
+
+    rep, manager, specialist = RepFactory(), ManagerFactory(), SpecialistFactory()
+
+    first = csat_invitations_send(today=date(2027, 1, 1))
+    second = csat_invitations_send(today=date(2027, 1, 2))
+
+    assert (first.quarter, first.recipients) == ("2026-Q4", 2)
+    assert second is None
+    invited = Notification.objects.filter(verb="csat_invitation")
+    assert {n.recipient_id for n in invited} == {rep.pk, manager.pk}
+    assert {n.url for n in invited} == {"/kpis/csat/"}
+    assert not invited.filter(recipient=specialist).exists()

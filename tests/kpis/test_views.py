@@ -191,4 +191,6 @@ def test_rep_fills_the_survey_once_per_quarter():
     assert 'data-testid="csat-answered"' in client.get("/kpis/csat/").content.decode()
     answer = CsatResponse.objects.get(respondent=rep)
     assert (answer.region_id, answer.rating, answer.comment) == ("APAC", "neutral", "ok")
-    assert client_for(ManagerFactory()).get("/kpis/csat/").status_code == 403
+    assert client_for(SpecialistFactory()).get("/kpis/csat/").status_code == 403  # no rating oneself
+    manager_page = client_for(ManagerFactory()).get("/kpis/csat/").content.decode()
+    assert 'name="region"' in manager_page  # a manager names the region rated
