@@ -127,7 +127,9 @@ class Wsgi:
 
         self.app = get_wsgi_application()
 
-    def call(self, method: str, path: str, *, token: str | None = None, body=None) -> tuple[int, bytes]:
+    def call(
+        self, method: str, path: str, *, token: str | None = None, body=None, cookie: str | None = None
+    ) -> tuple[int, bytes]:
         path, _, query = path.partition("?")
         data = json.dumps(body).encode() if body is not None else b""
         environ = {
@@ -152,6 +154,9 @@ class Wsgi:
         }
         if token:
             environ["HTTP_AUTHORIZATION"] = f"Token {token}"
+        if cookie:
+            environ["HTTP_COOKIE"] = cookie
+            environ["HTTP_ACCEPT"] = "text/html"
         status = []
         chunks = self.app(environ, lambda s, headers, exc_info=None: status.append(s))
         try:
@@ -161,8 +166,18 @@ class Wsgi:
                 chunks.close()  # request_finished: what gunicorn does after writing the response
         return int(status[0].split()[0]), payload
 
-    def get(self, path: str, *, token: str | None = None) -> tuple[int, bytes]:
-        return self.call("GET", path, token=token)
+    def get(self, path: str, *, token: str | None = None, cookie: str | None = None) -> tuple[int, bytes]:
+        return self.call("GET", path, token=token, cookie=cookie)
+
+    @staticmethod
+    def session_cookie(username: str) -> str:
+        """A signed-in session for `username` (Django's test client's force_login), as a Cookie header value."""
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=username))
+        return f"sessionid={client.cookies['sessionid'].value}"
 
 
 BENCH_PASSWORD = "bench-pass-2026"
@@ -183,11 +198,31 @@ def api_token(wsgi: Wsgi, username: str, password: str = BENCH_PASSWORD) -> str:
     for _ in range(6):
         status, body = wsgi.call("POST", "/api/auth/token/", body={"username": username, "password": password})
         if status == 200:
-            return json.loads(body)["token"]
+            token = json.loads(body)["token"]
+            revoke_other_tokens(wsgi, token, username)
+            return token
         if status != 429:
             raise RuntimeError(f"POST /api/auth/token/ as {username}: {status} {body[:300]!r}")
         time.sleep(15)
     raise RuntimeError(f"POST /api/auth/token/ as {username}: still throttled")
+
+
+def revoke_other_tokens(wsgi: Wsgi, token: str, username: str) -> None:
+    """Revoke the user's own earlier tokens (`DELETE /api/auth/tokens/<id>/`), so they do not pile up over repeated
+    runs on a reused database (token authentication reads all of a user's tokens). A manager's list has everyone's
+    tokens: only `username`'s are touched. Best effort: skipped where the API has no token list."""
+    status, body = wsgi.get("/api/auth/tokens/?page_size=200", token=token)
+    if status != 200:
+        return
+    listing = json.loads(body)
+    for row in listing.get("results", listing) if isinstance(listing, dict) else listing:
+        if (
+            isinstance(row, dict)
+            and row.get("id")
+            and row.get("username") == username
+            and not token.startswith(row.get("prefix") or "\0")
+        ):
+            wsgi.call("DELETE", f"/api/auth/tokens/{row['id']}/", token=token)
 
 
 # --- timing -----------------------------------------------------------------------------------------------------------

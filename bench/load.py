@@ -11,7 +11,8 @@ a small stdlib-threads HTTP client on loopback, a new TCP connection per request
 
 Data: `manage.py seed_demo --scale 10` into om_bench_load (--quick: scale 1 into om_bench_load_quick), seeded once
 and reused (re-seeded when a region's queue runs low). Each virtual user is a real demo user: API calls carry a real
-token from `POST /api/auth/token/`, pages a session from signing in at /login/.
+token from `POST /api/auth/token/`, pages a session from signing in at /login/ (each once per run: both are
+throttled per client address).
 
 The mix (`--users`, default 20: half reps, a quarter specialists, a quarter managers):
 - reps: submit, opportunity detail, recall, edit (PATCH), my opportunities (API, 50 rows), rep list (the HTML
@@ -195,6 +196,7 @@ class Cast:
 
         self.wsgi = wsgi
         self.tokens: dict[str, str] = {}
+        self.sessions: dict[str, dict] = {}
         by_role = defaultdict(list)
         for username, role, region in (
             User.objects.filter(is_active=True).order_by("pk").values_list("username", "role", "region_id")
@@ -206,6 +208,14 @@ class Cast:
         if username not in self.tokens:
             self.tokens[username] = api_token(self.wsgi, username, DEMO_PASSWORD)
         return self.tokens[username]
+
+    def session(self, port: int, username: str) -> dict:
+        """A signed-in session's cookies (one sign-in per person for the whole run: /login/ is throttled)."""
+        if username not in self.sessions:
+            http = Http(port, Recorder())
+            http.login(username)
+            self.sessions[username] = dict(http.cookies)
+        return dict(self.sessions[username])
 
     def get(self, username: str, path: str) -> dict:
         status, body = self.wsgi.get(path, token=self.token(username))
@@ -249,15 +259,24 @@ def prepare(cast: Cast, reps_wanted: int) -> dict:
 
 
 def rep_user(http: Http, rep: dict, stop: threading.Event) -> None:
-    edit = 0
+    """submit, detail, recall, edit, list (API), list (page); each rep starts at another of the steps that keep the
+    opportunity's state consistent, so a short phase still samples every endpoint."""
+    steps = [
+        lambda n: http.call("submit", "POST", f"/api/opportunities/{rep['submit']}/submit/", {}),
+        lambda n: http.call("opportunity detail", "GET", f"/api/opportunities/{rep['submit']}/"),
+        lambda n: http.call("recall", "POST", f"/api/opportunities/{rep['submit']}/recall/", {}),
+        lambda n: http.call(
+            "edit (PATCH)", "PATCH", f"/api/opportunities/{rep['edit']}/", {"competitors": f"Load {n}"}
+        ),
+        lambda n: http.call("my opportunities (API)", "GET", "/api/opportunities/?page_size=50"),
+        lambda n: http.call("rep list (HTML)", "GET", "/opportunities/"),
+    ]
+    n = (0, 3, 4, 5)[rep.get("offset", 0) % 4]
     while not stop.is_set():
-        http.call("submit", "POST", f"/api/opportunities/{rep['submit']}/submit/", {})
-        http.call("opportunity detail", "GET", f"/api/opportunities/{rep['submit']}/")
-        http.call("recall", "POST", f"/api/opportunities/{rep['submit']}/recall/", {})
-        edit += 1
-        http.call("edit (PATCH)", "PATCH", f"/api/opportunities/{rep['edit']}/", {"competitors": f"Load {edit}"})
-        http.call("my opportunities (API)", "GET", "/api/opportunities/?page_size=50")
-        http.call("rep list (HTML)", "GET", "/opportunities/")
+        steps[n % len(steps)](n)
+        n += 1
+    if n % len(steps) in (1, 2):  # stopped between submit and recall: leave the draft as it was (not measured)
+        http.call("", "POST", f"/api/opportunities/{rep['submit']}/recall/", {}, expect=(200, 409))
 
 
 def specialist_user(http: Http, spec: dict, stop: threading.Event) -> None:
@@ -289,9 +308,10 @@ def build_mix(port: int, data: dict, cast: Cast, users: int, recorder: Recorder)
     n_managers = users // 4
     n_reps = users - n_specialists - n_managers
     mix = []
-    for rep in data["reps"][:n_reps]:
+    for index, rep in enumerate(data["reps"][:n_reps]):
+        rep = {**rep, "offset": index}
         http = Http(port, recorder, cast.token(rep["username"]))
-        http.login(rep["username"])
+        http.cookies = cast.session(port, rep["username"])
         mix.append((rep_user, http, rep))
     for i in range(n_specialists):
         spec = data["specialists"][i % len(data["specialists"])]
@@ -301,7 +321,7 @@ def build_mix(port: int, data: dict, cast: Cast, users: int, recorder: Recorder)
     for i in range(n_managers):
         manager = data["managers"][i % len(data["managers"])]
         http = Http(port, recorder, cast.token(manager["username"]))
-        http.login(manager["username"])
+        http.cookies = cast.session(port, manager["username"])
         mix.append((manager_user, http, manager))
     return mix
 
@@ -321,6 +341,71 @@ def run_phase(users: list, seconds: float) -> float:
     return time.perf_counter() - start
 
 
+# --- where the CPU goes during a phase (Linux /proc) ------------------------------------------------------------
+
+
+def _proc_cpu(pid: int) -> float:
+    """utime + stime of one process, in seconds (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() == "postgres":
+                        pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds used during a phase: the whole machine (/proc/stat), gunicorn (master and workers), every
+    PostgreSQL process (all databases: the machine is shared) and this client; the rest is other processes."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    def snapshot(self) -> dict:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        tick = os.sysconf("SC_CLK_TCK")
+        times = os.times()
+        return {
+            "busy": (sum(values) - values[3] - values[4]) / tick,  # all but idle and iowait
+            "gunicorn": sum(_proc_cpu(p) for p in [self.server_pid, *_children(self.server_pid)]),
+            "postgres": sum(_proc_cpu(p) for p in _postgres_pids()),
+            "client": times.user + times.system,
+            "at": time.perf_counter(),
+        }
+
+    @staticmethod
+    def report(before: dict, after: dict) -> str:
+        seconds = after["at"] - before["at"]
+        used = {k: (after[k] - before[k]) / seconds for k in ("busy", "gunicorn", "postgres", "client")}
+        other = max(0.0, used["busy"] - used["gunicorn"] - used["postgres"] - used["client"])
+        return (
+            f"CPU in cores (of {os.cpu_count()}): machine busy {used['busy']:.2f}; gunicorn {used['gunicorn']:.2f},"
+            f" PostgreSQL {used['postgres']:.2f}, this client {used['client']:.2f}, other processes {other:.2f}"
+        )
+
+
 # --- figures -----------------------------------------------------------------------------------------------------
 
 
@@ -330,8 +415,9 @@ def table(recorder: Recorder, elapsed: float, server: dict[str, list[float]]) ->
     rows = {}
     print(
         f"{'endpoint':28} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}"
-        "   server p50 ms  p95 ms"
+        "   server p50 ms  p95 ms  share of server time"
     )
+    total_server = sum(sum(v) for v in server.values()) or 1.0
     for name, samples in sorted(recorder.samples.items()):
         row = {
             "n": len(samples),
@@ -348,7 +434,8 @@ def table(recorder: Recorder, elapsed: float, server: dict[str, list[float]]) ->
         )
         if server.get(name):
             row["server_p50"], row["server_p95"] = statistics.median(server[name]), pct(server[name], 95)
-            line += f"   {row['server_p50']:>13.1f} {row['server_p95']:>7.1f}"
+            row["server_share"] = sum(server[name]) / total_server
+            line += f"   {row['server_p50']:>13.1f} {row['server_p95']:>7.1f} {100 * row['server_share']:>20.0f}%"
         print(line)
     return rows
 
@@ -394,7 +481,9 @@ class AccessLog:
         return times
 
 
-def measure(port, data, cast, users: int, seconds: float, floor_seconds: float, rate: float, log: AccessLog) -> dict:
+def measure(
+    port, data, cast, users: int, seconds: float, floor_seconds: float, rate: float, log: AccessLog, cpu: CpuMeter
+) -> dict:
     """One floor phase (GET /ping) and one mix phase with the same number of users and pacing; `rate` is the total
     requests/s all users aim at together (0: open loop, back to back). The mix phase has one more user sending
     GET /ping at the same pace, to show what the mix's own traffic does to a trivial request (information)."""
@@ -419,7 +508,9 @@ def measure(port, data, cast, users: int, seconds: float, floor_seconds: float, 
     for index, (_fn, client, _arg) in enumerate(clients):
         client.pace(interval, seed=100 + index)
     log.mark()
+    before = cpu.snapshot()
     elapsed = run_phase(clients, seconds)
+    cpu_note = CpuMeter.report(before, cpu.snapshot())
     server = log.since_mark()
     server["GET /ping (in the mix)"] = server.pop("GET /ping", [])
     kinds = defaultdict(int)
@@ -430,6 +521,7 @@ def measure(port, data, cast, users: int, seconds: float, floor_seconds: float, 
         f" {kinds['manager_user']} managers) + 1 sending GET /ping, {label}, {elapsed:.0f} s"
     )
     rows = table(mix, elapsed, server)
+    print(cpu_note)
     for name, messages in mix.errors.items():
         for message in messages[:3]:
             print(f"  error {name}: {message}")
@@ -441,31 +533,23 @@ def measure(port, data, cast, users: int, seconds: float, floor_seconds: float, 
         "requests": sum(r["n"] for r in rows.values()) + in_mix["n"] + floor_rows["GET /ping (floor)"]["n"],
         "errors": sum(len(v) for v in mix.errors.values()) + sum(len(v) for v in floor.errors.values()),
         "rps": sum(r["rps"] for r in rows.values()),
+        "cpu": cpu_note,
     }
 
 
 # --- where the time goes, for a missed budget ---------------------------------------------------------------------
 
 
+def undecided(cast: Cast, spec: dict, n: int) -> list[int]:
+    """`n` unclaimed items of the specialist's region, read from their queue now (for a profile after the phases)."""
+    page = cast.get(spec["username"], "/api/queue/?page_size=200")
+    return [r["opportunity"] for r in page["results"] if r["claimed_by"] is None and r["region"] == spec["region"]][:n]
+
+
 def profile_endpoint(name: str, wsgi: Wsgi, cast: Cast, data: dict) -> None:
     """cProfile the endpoint in this process, through the same WSGI stack (against the same database, server
-    idle): the top frames say where its time goes."""
-    from django.test import Client
-
-    def session_get(username: str, path: str):
-        from ordermgmt.models import User
-
-        client = Client()
-        client.force_login(User.objects.get(username=username))
-
-        def call():
-            assert client.get(path).status_code == 200
-
-        return call
-
-    rep = data["reps"][0]
-    spec = data["specialists"][0]
-    manager = data["managers"][0]["username"]
+    stopped): the top frames say where its time goes."""
+    rep, spec, manager = data["reps"][0], data["specialists"][0], data["managers"][0]["username"]
     title = f"{name}, in-process"
     if name == "submit":
         token = cast.token(rep["username"])
@@ -476,14 +560,14 @@ def profile_endpoint(name: str, wsgi: Wsgi, cast: Cast, data: dict) -> None:
 
         profile(submit_recall, repeat=20, title=title + " (submit + recall)")
     elif name == "approve":
-        token, items = cast.token(spec["username"]), list(spec["decide"][-40:])
+        token, items = cast.token(spec["username"]), undecided(cast, spec, 20)
 
         def claim_approve():
             pk = items.pop()
             wsgi.call("POST", f"/api/opportunities/{pk}/claim/", token=token, body={})
             wsgi.call("POST", f"/api/opportunities/{pk}/approve/", token=token, body={"comment": "ok"})
 
-        profile(claim_approve, repeat=min(20, len(items)), title=title + " (claim + approve)")
+        profile(claim_approve, repeat=len(items), title=title + " (claim + approve)")
     elif name == "queue (API)":
         token = cast.token(spec["username"])
         profile(lambda: wsgi.get("/api/queue/", token=token), repeat=30, title=title)
@@ -491,9 +575,37 @@ def profile_endpoint(name: str, wsgi: Wsgi, cast: Cast, data: dict) -> None:
         token = cast.token(manager)
         profile(lambda: wsgi.get("/api/kpis/", token=token), repeat=30, title=title)
     elif name == "queue page (HTML)":
-        profile(session_get(manager, "/queue/"), repeat=20, title=title)
+        cookie = Wsgi.session_cookie(manager)
+        profile(lambda: wsgi.get("/queue/", cookie=cookie), repeat=20, title=title)
     elif name == "rep list (HTML)":
-        profile(session_get(rep["username"], "/opportunities/"), repeat=20, title=title)
+        cookie = Wsgi.session_cookie(rep["username"])
+        profile(lambda: wsgi.get("/opportunities/", cookie=cookie), repeat=20, title=title)
+
+
+def profile_mix(wsgi: Wsgi, cast: Cast, data: dict) -> None:
+    """For a missed throughput: cProfile one cycle of every role's requests (a rep's six, a specialist's three, a
+    manager's three), in-process through the WSGI stack, repeated: where the mix's server time goes."""
+    rep, spec, manager = data["reps"][0], data["specialists"][0], data["managers"][0]["username"]
+    rep_token, spec_token, manager_token = (cast.token(u) for u in (rep["username"], spec["username"], manager))
+    rep_cookie, manager_cookie = Wsgi.session_cookie(rep["username"]), Wsgi.session_cookie(manager)
+    items = undecided(cast, spec, 10)
+
+    def cycle():
+        wsgi.call("POST", f"/api/opportunities/{rep['submit']}/submit/", token=rep_token, body={})
+        wsgi.get(f"/api/opportunities/{rep['submit']}/", token=rep_token)
+        wsgi.call("POST", f"/api/opportunities/{rep['submit']}/recall/", token=rep_token, body={})
+        wsgi.call("PATCH", f"/api/opportunities/{rep['edit']}/", token=rep_token, body={"competitors": "Profile"})
+        wsgi.get("/api/opportunities/?page_size=50", token=rep_token)
+        wsgi.get("/opportunities/", cookie=rep_cookie)
+        wsgi.get("/api/queue/", token=spec_token)
+        pk = items.pop()
+        wsgi.call("POST", f"/api/opportunities/{pk}/claim/", token=spec_token, body={})
+        wsgi.call("POST", f"/api/opportunities/{pk}/approve/", token=spec_token, body={"comment": "ok"})
+        wsgi.get("/queue/", cookie=manager_cookie)
+        wsgi.get("/api/queue/?stage=om", token=manager_token)
+        wsgi.get("/api/kpis/", token=manager_token)
+
+    profile(cycle, repeat=min(10, len(items)), limit=40, title="the mix: one cycle of each role (12 requests)")
 
 
 def main() -> None:
@@ -546,6 +658,7 @@ def main() -> None:
         "AXES_ENABLED": "false",
         "DJANGO_CONN_MAX_AGE": "60",
         "DJANGO_CACHE_URL": f"redis://{HOST}:{redis_port}/1",  # one KPI cache for the workers, as shipped
+        "PYTHONWARNINGS": "ignore:No directory at",  # whitenoise: no collectstatic here, no static files asked for
     }
     server = subprocess.Popen(
         [
@@ -567,14 +680,15 @@ def main() -> None:
         cwd=ROOT,  # gunicorn reads ./gunicorn.conf.py from here, as shipped
         env=env,
     )
-    missed = []
+    missed, open_loop = [], {"rps": THROUGHPUT_BUDGET}
     try:
         wait_for(port)
         run_phase(build_mix(port, data, cast, args.users, Recorder()), 2 if args.quick else 6)  # warm-up
         data = prepare(cast, n_reps)
-        paced = measure(port, data, cast, args.users, paced_seconds, floor_paced, args.rate, log)
+        cpu = CpuMeter(server.pid)
+        paced = measure(port, data, cast, args.users, paced_seconds, floor_paced, args.rate, log, cpu)
         data = prepare(cast, n_reps)  # the paced phase decided the specialists' items: deal fresh ones
-        open_loop = measure(port, data, cast, args.users, open_seconds, floor_open, 0, log)
+        open_loop = measure(port, data, cast, args.users, open_seconds, floor_open, 0, log, cpu)
         print()
         floor = paced["floor"]
         for name, (budget, what) in BUDGETS.items():
@@ -647,6 +761,14 @@ def main() -> None:
     for name in missed:
         if name in paced["rows"]:
             profile_endpoint(name, wsgi, cast, data)
+    if open_loop["rps"] < THROUGHPUT_BUDGET:
+        print(f"open loop: {open_loop['cpu']}")
+        shares = sorted(open_loop["rows"].items(), key=lambda kv: -kv[1].get("server_share", 0))
+        print(
+            "open loop, share of gunicorn's time by endpoint: "
+            + ", ".join(f"{name} {100 * row.get('server_share', 0):.0f}%" for name, row in shares)
+        )
+        profile_mix(wsgi, cast, data)
 
 
 if __name__ == "__main__":

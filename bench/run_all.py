@@ -11,6 +11,7 @@ summary ends with the same table in Markdown (for README's Benchmarks section).
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -27,6 +28,12 @@ QUICK = {
     "kpis.py": ["--quick"],
     "load.py": ["--quick"],
 }
+
+
+def load_note() -> str:
+    """The machine's load average: the benchmarks share 2 cores with whatever else runs (say, a test suite)."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
 def scripts(only: str | None) -> list[Path]:
@@ -48,7 +55,7 @@ def main() -> int:
     began = time.perf_counter()
     for script in scripts(args.only):
         command = [sys.executable, str(script), *(QUICK.get(script.name, []) if args.quick else [])]
-        print(f"\n=== {script.name} {' '.join(command[2:])}", flush=True)
+        print(f"\n=== {script.name} {' '.join(command[2:])} ({load_note()})", flush=True)
         started = time.perf_counter()
         process = subprocess.Popen(
             command, cwd=HERE.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -59,7 +66,10 @@ def main() -> int:
                 results.append((script.name, line.strip()))
         if process.wait() != 0:
             failures.append(script.name)
-        print(f"=== {script.name}: exit {process.returncode} in {time.perf_counter() - started:.0f} s", flush=True)
+        print(
+            f"=== {script.name}: exit {process.returncode} in {time.perf_counter() - started:.0f} s ({load_note()})",
+            flush=True,
+        )
 
     print("\n" + "=" * 40 + " summary " + "=" * 40)
     rows = [[script, *[cell.strip() for cell in line.split("|")[1:]]] for script, line in results]
