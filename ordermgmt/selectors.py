@@ -81,8 +81,19 @@ def document_list(*, opportunity: Opportunity) -> QuerySet[Document]:
     return opportunity.documents.select_related("uploaded_by").order_by("uploaded_at", "pk")
 
 
-def notification_list(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+def notification_list(*, user: User, verb: str = "", unread: bool = False) -> QuerySet[Notification]:
+    """The user's notifications, newest first; of one kind (`verb`) and only the unread ones if asked."""
+    qs = Notification.objects.filter(recipient=user)
+    if verb:
+        qs = qs.filter(verb=verb)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-pk")
+
+
+def notification_kinds(*, user: User) -> list[str]:
+    """The kinds (verbs) of the user's notifications, for the filter."""
+    return list(Notification.objects.filter(recipient=user).order_by("verb").values_list("verb", flat=True).distinct())
 
 
 def notification_unread_count(*, user: User) -> int:

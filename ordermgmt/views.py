@@ -3,14 +3,16 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView
 
-from . import selectors, services
+from . import selectors, services, web
 from .api.throttling import ClientScopedRateThrottle
 from .exceptions import NotVisibleError
 from .forms import SignInForm
@@ -49,7 +51,7 @@ class HomeView(LoginRequiredMixin, View):
     """Each role lands where its work is."""
 
     def get(self, request):
-        from django.urls import NoReverseMatch, reverse
+        from django.urls import NoReverseMatch
 
         targets = {
             "sales_rep": "approvals:my_opportunities",
@@ -64,12 +66,40 @@ class HomeView(LoginRequiredMixin, View):
 
 
 class NotificationListView(LoginRequiredMixin, ListView):
+    """Your notifications, newest first, 50 a page, filtered by kind or unread; mark one or all read."""
+
     template_name = "ordermgmt/notification_list.html"
     paginate_by = 50
     context_object_name = "notifications"
 
     def get_queryset(self):
-        return selectors.notification_list(user=self.request.user).select_related("opportunity")
+        self.verb = self.request.GET.get("kind", "")
+        self.unread = self.request.GET.get("unread") == "1"
+        return selectors.notification_list(user=self.request.user, verb=self.verb, unread=self.unread)
+
+    def get_context_data(self, **kwargs):
+        kinds = selectors.notification_kinds(user=self.request.user)
+        return super().get_context_data(kinds=kinds, kind=self.verb, unread=self.unread, **kwargs)
+
+
+class NotificationReadView(LoginRequiredMixin, View):
+    """POST: mark one notification (`id`) or all of yours read, then back to the list as it was filtered."""
+
+    def post(self, request):
+        raw = request.POST.get("id", "")
+        ids = [int(raw)] if raw.isdigit() else None
+        with transaction.atomic():
+            count = services.notification_mark_read(user=request.user, notification_ids=ids)
+        if ids is None:
+            messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+        return redirect(web.safe_next(request, reverse("notifications")))
+
+
+@login_required
+def notification_count(request):
+    """The bell's unread count as a fragment, polled by htmx every 60 s."""
+    count = selectors.notification_unread_count(user=request.user)
+    return render(request, "partials/_bell_count.html", {"unread_notifications": count})
 
 
 class TokenListView(LoginRequiredMixin, View):

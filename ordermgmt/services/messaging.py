@@ -90,6 +90,13 @@ def notification_mark_read(*, user: User, notification_ids: list[int] | None = N
     return qs.update(read_at=timezone.now())
 
 
+def absolute_url(path: str) -> str:
+    """`path` on the site's public address (SITE_URL), so that a link opens from a mail client."""
+    if path.startswith(("http://", "https://")):
+        return path
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
 def notification_email_send(*, notification_id: int) -> bool:
     """Send a notification's email. Idempotent enough: a missing notification is ignored."""
     from django.core.mail import send_mail
@@ -99,7 +106,7 @@ def notification_email_send(*, notification_id: int) -> bool:
         return False
     send_mail(
         subject=f"[Order Management] {notification.message[:80]}",
-        message=notification.message + (f"\n\n{notification.url}" if notification.url else ""),
+        message=notification.message + (f"\n\n{absolute_url(notification.url)}" if notification.url else ""),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[notification.recipient.email],
     )
