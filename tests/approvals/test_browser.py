@@ -132,6 +132,15 @@ def test_rep_specialist_and_billing_take_a_deal_from_form_to_closed_won(browser_
     spec.get_by_label("Closed-won reason and details filled in").check()
     spec.fill("#id_reject-comment", "Say why the customer chose us, in a sentence.")
     spec.get_by_role("button", name="Reject", exact=True).click()
+    # a destructive action asks first, saying what will happen; cancelling leaves the page as it was
+    modal = spec.locator("#confirm-modal")
+    expect(modal).to_be_visible()
+    expect(modal).to_contain_text("goes back to the rep")
+    modal.get_by_role("button", name="Cancel").click()
+    expect(modal).to_be_hidden()
+    expect(spec).to_have_url(re.compile(rf"/review/{opp.pk}/$"))
+    spec.get_by_role("button", name="Reject", exact=True).click()
+    modal.get_by_role("button", name="Yes, go ahead").click()
     expect(spec).to_have_url(re.compile(rf"/review/{earlier.pk}/$"))
     expect(spec.locator('[data-testid="message"]')).to_contain_text("Initech platform: rejected")
 
@@ -182,6 +191,7 @@ def test_a_stale_review_page_gets_a_clear_message_not_a_server_error(browser_as)
     second.get_by_label("Competitors named (New Business)").check()
     second.fill("#id_reject-comment", "Too late")
     second.get_by_role("button", name="Reject", exact=True).click()
+    second.locator("#confirm-modal").get_by_role("button", name="Yes, go ahead").click()
 
     error = second.locator('[data-testid="message"].alert-danger')
     expect(error).to_contain_text("Cannot reject: this opportunity is approved by order management")
