@@ -43,7 +43,7 @@ def case_list(*, user: User) -> QuerySet[Case]:
 def case_queue(*, user: User, team: Team) -> QuerySet[Case]:
     """The open cases of a team in the order they should be worked: the earliest SLA due first.
 
-    First-response due while unanswered, then resolution due (see services._refresh_sla_due); cases whose clock is
+    First-response due while unanswered, then resolution due (see services.common._refresh_sla_due); cases whose clock is
     stopped come last, oldest first; pk last so pages never shuffle. Served by case_queue_idx.
     """
     return (

@@ -1,151 +1,32 @@
-"""Writes to cases. Every function owns its transaction, locks the case row and appends a CaseEvent."""
+"""A case's life: opening it, taking or assigning it, and its state machine (answer, wait, resolve, close, reopen)."""
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import URLValidator
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from ordermgmt.calendar import business_hours_between
 from ordermgmt.exceptions import Conflict, InvalidTransition, PermissionDeniedError
 from ordermgmt.models import Opportunity, User
-from ordermgmt.services import notification_send
 
-from . import sla
-from .models import ALLOWED_TRANSITIONS, Case, CaseAttachment, CaseComment, CaseEvent, RequestType, Team
-
-MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]+)")
-MAX_TEXT = 500
-MAX_TEXTAREA = 5000
-
-
-# --- helpers ---------------------------------------------------------------------------------------------------------
-
-
-def is_team_member(user: User, team_id: int) -> bool:
-    """Whether `user` belongs to the team (one query)."""
-    return Team.objects.filter(pk=team_id, members=user).exists()
-
-
-def can_work(user: User, case: Case) -> bool:
-    """Managers and members of the owning team work cases (take, notes, status)."""
-    return user.is_manager or is_team_member(user, case.team_id)
-
-
-def _event(case: Case, *, actor: User | None, action: str, from_status: str = "", to_status: str = "", **data) -> None:
-    CaseEvent.objects.create(
-        case=case,
-        at=timezone.now(),
-        actor=actor,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        data=data,
-    )
-
-
-def _refresh_sla_due(case: Case) -> None:
-    """The queue key: first-response due while unanswered, else resolution due (empty while stopped or closed)."""
-    if not case.is_open:
-        case.sla_due_at = None
-    elif case.first_response_at is None:
-        case.sla_due_at = case.first_response_due_at
-    else:
-        case.sla_due_at = case.resolution_due_at
-
-
-def _case_url(case: Case) -> str:
-    return reverse("cases:detail", args=[case.pk])
-
-
-def _notify(case: Case, recipient: User, verb: str, message: str) -> None:
-    notification_send(
-        recipient=recipient, verb=verb, message=message, opportunity=case.opportunity, url=_case_url(case)
-    )
-
-
-def _locked(case_id: int) -> Case:
-    return Case.objects.select_for_update(no_key=True).select_related("request_type", "region").get(pk=case_id)
-
-
-def _clean_field_values(request_type: RequestType, raw: dict[str, Any]) -> dict[str, Any]:
-    """Check the request type's own fields; return their values as JSON-safe strings keyed by field name."""
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
-    for spec in request_type.fields:
-        name, kind, label = spec["name"], spec.get("type", "text"), spec.get("label", spec["name"])
-        value = raw.get(name)
-        value = "" if value is None else str(value).strip()
-        if not value:
-            if spec.get("required"):
-                errors[name] = [f"{label} is required for {request_type.name}."]
-            continue
-        if kind == "number":
-            try:
-                number = Decimal(value)
-            except InvalidOperation:
-                errors[name] = [f"{label} must be a number."]
-                continue
-            if not number.is_finite():
-                errors[name] = [f"{label} must be a number."]
-                continue
-            value = str(number)
-        elif kind == "date":
-            try:
-                parsed = parse_date(value)
-            except ValueError:
-                parsed = None
-            if not isinstance(parsed, date):
-                errors[name] = [f"{label} must be a date (YYYY-MM-DD)."]
-                continue
-            value = parsed.isoformat()
-        elif kind == "url":
-            try:
-                URLValidator()(value)
-            except ValidationError:
-                errors[name] = [f"{label} must be a URL."]
-                continue
-        elif kind == "choice" and value not in spec.get("choices", []):
-            errors[name] = [f"{label} must be one of: {', '.join(spec.get('choices', []))}."]
-            continue
-        limit = MAX_TEXTAREA if kind == "textarea" else MAX_TEXT
-        if len(value) > limit:
-            errors[name] = [f"{label} is longer than {limit} characters."]
-            continue
-        values[name] = value
-    if errors:
-        raise ValidationError(errors)
-    return values
-
-
-def resolve_request_type(*, team: str | int, request_type: str | int) -> tuple[Team, RequestType]:
-    """The active team (by code or id) and one of its active request types (by code or id); 400 naming the field."""
-    teams = Team.objects.filter(is_active=True)
-    team_obj = teams.filter(pk=int(team)).first() if str(team).isdigit() else teams.filter(code=str(team)).first()
-    if team_obj is None:
-        raise ValidationError({"team": [f"Unknown team {team!r}."]})
-    types = team_obj.request_types.filter(is_active=True)
-    rt = (
-        types.filter(pk=int(request_type)).first()
-        if str(request_type).isdigit()
-        else types.filter(code=str(request_type)).first()
-    )
-    if rt is None:
-        raise ValidationError({"request_type": [f"{team_obj.name} has no request type {request_type!r}."]})
-    return team_obj, rt
-
-
-# --- opening -----------------------------------------------------------------------------------------------------
+from .. import sla
+from ..models import ALLOWED_TRANSITIONS, Case
+from .common import (
+    _attach,
+    _clean_field_values,
+    _event,
+    _locked,
+    _notify,
+    _refresh_sla_due,
+    can_work,
+    is_team_member,
+    resolve_request_type,
+)
 
 
 @transaction.atomic
@@ -238,9 +119,6 @@ def case_open(
     return case
 
 
-# --- ownership -------------------------------------------------------------------------------------------------------
-
-
 @transaction.atomic
 def case_take(*, case_id: int, actor: User) -> Case:
     """Make `actor` the owner of an unowned open case and start work on it.
@@ -297,9 +175,6 @@ def case_assign(*, case_id: int, actor: User, user: User) -> Case:
     if user.pk != actor.pk:
         _notify(case, user, "case_assigned", f"{actor} assigned {case.number} to you: {case.subject}")
     return case
-
-
-# --- the state machine -----------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -374,101 +249,3 @@ def case_close(*, case_id: int, actor: User, note: str = "") -> Case:
 def case_reopen(*, case_id: int, actor: User, note: str = "") -> Case:
     """Reopen a closed case for more work by its team; the time it spent closed does not count."""
     return case_transition(case_id=case_id, to_status=Case.Status.WORK_IN_PROGRESS, actor=actor, note=note)
-
-
-# --- the conversation ------------------------------------------------------------------------------------------------
-
-
-def mentioned_usernames(body: str) -> list[str]:
-    """The distinct @usernames in a text, in order of appearance (trailing punctuation dropped)."""
-    seen: list[str] = []
-    for raw in MENTION_RE.findall(body):
-        name = raw.rstrip(".-+")
-        if name and name not in seen:
-            seen.append(name)
-    return seen
-
-
-@transaction.atomic
-def case_comment_add(*, case_id: int, actor: User, body: str, internal: bool = False) -> CaseComment:
-    """Add a public reply or an internal note, record the first response, and send the allowed notifications.
-
-    @mentions notify only the case owner or the requester (never the author; an internal note never reaches the
-    requester); anyone else mentioned is recorded in `mentions_ignored` and not notified. A public reply also
-    tells the other side (the requester, or the owner when the requester writes). The first public reply by a
-    member of the owning team is the first response, measured in business hours of the case's region.
-    """
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": ["Write something."]})
-    if len(body) > 10000:
-        raise ValidationError({"body": ["Keep it under 10,000 characters."]})
-    case = _locked(case_id)
-    member = is_team_member(actor, case.team_id)
-    if internal and not (member or actor.is_manager):
-        raise PermissionDeniedError("Only the owning team and managers write internal notes.")
-
-    eligible = {case.owner_id} if internal else {case.owner_id, case.requester_id}
-    eligible.discard(None)
-    eligible.discard(actor.pk)
-    names = mentioned_usernames(body)
-    users = {u.username: u for u in User.objects.filter(username__in=names)}
-    notified = [users[n] for n in names if n in users and users[n].pk in eligible]
-    ignored = [n for n in names if n not in {u.username for u in notified}]
-
-    comment = CaseComment.objects.create(
-        case=case,
-        author=actor,
-        body=body,
-        internal=internal,
-        mentions_notified=[u.username for u in notified],
-        mentions_ignored=ignored,
-    )
-    now = timezone.now()
-    if not internal and member and case.first_response_at is None:
-        case.first_response_at = now
-        case.first_response_business_hours = round(business_hours_between(case.created_at, now, case.region), 2)
-        _refresh_sla_due(case)
-        case.save(update_fields=["first_response_at", "first_response_business_hours", "sla_due_at", "updated_at"])
-        _event(case, actor=actor, action="first_response", hours=case.first_response_business_hours)
-
-    recipients = {u.pk: u for u in notified}
-    kind = "note" if internal else "reply"
-    for user in recipients.values():
-        _notify(case, user, "case_mention", f"{actor} mentioned you on {case.number} ({kind}): {body[:120]}")
-    if not internal:
-        other = case.requester if actor.pk != case.requester_id else case.owner
-        if other is not None and other.pk != actor.pk and other.pk not in recipients:
-            _notify(case, other, "case_reply", f"{actor} replied on {case.number}: {body[:120]}")
-    return comment
-
-
-# --- attachments -----------------------------------------------------------------------------------------------------
-
-
-def _attach(case: Case, actor: User, upload: UploadedFile) -> CaseAttachment:
-    # The same size and type checks as opportunity documents (ordermgmt owns the sniffing rules).
-    from ordermgmt.services import upload_check
-
-    original_name, content_type = upload_check(upload)
-    attachment = CaseAttachment(
-        case=case,
-        original_name=original_name,
-        content_type=content_type,
-        size=upload.size,
-        uploaded_by=actor,
-    )
-    attachment.file.save("upload", upload, save=False)
-    attachment.save()
-    return attachment
-
-
-@transaction.atomic
-def case_attachment_add(*, case_id: int, actor: User, upload: UploadedFile) -> CaseAttachment:
-    """Attach a file to a case (requester, owning team, managers), after size and content-type checks."""
-    case = _locked(case_id)
-    if not (actor.pk == case.requester_id or actor.pk == case.opportunity.owner_id or can_work(actor, case)):
-        raise PermissionDeniedError("You may not add files to this case.")
-    attachment = _attach(case, actor, upload)
-    _event(case, actor=actor, action="attachment_added", name=attachment.original_name)
-    return attachment
