@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from ordermgmt.database import is_postgresql
 
 from . import selectors as s
+from .models import CsatResponse
 from .periods import MONTH_RE, PeriodError
 
 
@@ -106,7 +107,7 @@ DRILLS: dict[str, Drill] = {
             ("Answered", "created_at"),
         ),
         ("created_at", "pk"),
-        {"rating": _eq("rating"), "positive": _flag("positive", Q(rating__in=s.CsatResponse.POSITIVE))},
+        {"rating": _eq("rating"), "positive": _flag("positive", Q(rating__in=CsatResponse.POSITIVE))},
     ),
     "first_response": Drill(
         "First response: cases answered",

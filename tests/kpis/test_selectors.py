@@ -6,7 +6,7 @@ import pytest
 
 from kpis import selectors as s
 from kpis.models import CsatResponse
-from kpis.periods import month, quarter
+from kpis.periods import Period, month, quarter
 from licenses.models import LicenseTicket
 from ordermgmt.models import Opportunity
 from subscriptions.models import Discrepancy, ReconciliationRun
@@ -292,7 +292,7 @@ def test_license_delivery_automatic_share_and_failures(amer_rep):
         s.license_eligible_opportunities(scope()).filter(has_ticket=False).values_list("pk", flat=True)
     )
     today = datetime.now(UTC).date()
-    now_scope = scope(s.Period(today - timedelta(days=1), today, "custom", "today"))
+    now_scope = scope(Period(today - timedelta(days=1), today, "custom", "today"))
     failures = s.license_delivery(now_scope)
     assert failures["tickets"] == 3
     assert [(f["reason"], f["count"]) for f in failures["failures_by_reason"]] == [
