@@ -18,6 +18,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common import wait_for_quiet
+
 HERE = Path(__file__).resolve().parent
 ORDER = ["queue_page.py", "license_review.py", "reconciliation.py", "kpis.py", "load.py"]
 SKIP = {"common.py", "run_all.py"}
@@ -56,6 +58,8 @@ def main() -> int:
     for script in scripts(args.only):
         command = [sys.executable, str(script), *(QUICK.get(script.name, []) if args.quick else [])]
         print(f"\n=== {script.name} {' '.join(command[2:])} ({load_note()})", flush=True)
+        if not args.quick:
+            wait_for_quiet(max_wait=90, label=script.name)
         started = time.perf_counter()
         process = subprocess.Popen(
             command, cwd=HERE.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
