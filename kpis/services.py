@@ -16,6 +16,7 @@ from ordermgmt.exceptions import ApplicationError, Conflict, PermissionDeniedErr
 from ordermgmt.models import Region, User
 from ordermgmt.services import notification_send
 
+from .exports import SCALARS
 from .models import CsatInvitation, CsatResponse, KpiDigest
 from .periods import QUARTER_RE, quarter_of
 
@@ -149,20 +150,7 @@ def kpi_digest_send(*, today: date | None = None) -> KpiDigest:
     recipients = sorted(
         User.objects.with_role(User.Role.MANAGER).exclude(email="").values_list("email", flat=True).distinct()
     )
-    payload = {
-        key: summary[key]
-        for key in (
-            "period",
-            "approval_sla_pct",
-            "median_decision_business_hours",
-            "p90_decision_business_hours",
-            "approval_accuracy_pct",
-            "csat_pct",
-            "avg_first_response_business_hours",
-            "speed_to_month_close_days",
-            "license_automatic_pct",
-        )
-    }
+    payload = {key: summary[key] for key in ("period", *SCALARS)}
     try:
         if recipients:
             body = render_to_string(

@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import BillingFactory, ManagerFactory, RepFactory, SpecialistFactory, region
+from tests.ordermgmt.factories import BillingFactory, ManagerFactory, RepFactory, SpecialistFactory, region
 
 pytest_plugins = ["tests.browser"]  # the Playwright fixtures: chromium, browser_as, screenshot
 

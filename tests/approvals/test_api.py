@@ -11,7 +11,7 @@ from django.db import connection
 
 from approvals.models import Decision, Submission
 from ordermgmt.models import Notification, Opportunity, OpportunityEvent
-from tests.factories import OpportunityFactory, SpecialistFactory, UserFactory, ready_opportunity, region
+from tests.ordermgmt.factories import OpportunityFactory, SpecialistFactory, UserFactory, ready_opportunity, region
 
 pytestmark = pytest.mark.django_db
 PT = ZoneInfo("America/Los_Angeles")
@@ -280,7 +280,7 @@ def test_held_when_start_date_more_than_15_days_out(as_user, rep):
 
 
 def test_a_specialist_assigned_an_item_of_another_region_can_see_claim_and_decide_it_and_nothing_else(as_user, manager):
-    from tests.factories import RepFactory, ready_opportunity, region
+    from tests.ordermgmt.factories import RepFactory, ready_opportunity, region
 
     emea_rep = RepFactory(region=region("EMEA"))
     assigned, other = ready_opportunity(owner=emea_rep), ready_opportunity(owner=emea_rep)
@@ -302,7 +302,7 @@ def test_a_specialist_assigned_an_item_of_another_region_can_see_claim_and_decid
 
 @pytest.mark.parametrize("sent", ["MARS", "EMEA"])
 def test_a_rep_sending_an_unknown_or_another_region_gets_400_naming_it_and_nothing_is_saved(as_user, rep, sent):
-    from tests.factories import AccountFactory
+    from tests.ordermgmt.factories import AccountFactory
 
     body = {"name": "Wrong region", "account": AccountFactory().pk, "region": sent, "type": "new_business",
             "route_to_market": "direct", "stage": "4-proposal", "amount": "10.00", "net_arr": "10.00"}  # fmt: skip
@@ -313,7 +313,7 @@ def test_a_rep_sending_an_unknown_or_another_region_gets_400_naming_it_and_nothi
 
 
 def test_a_rep_may_send_their_own_region_or_leave_it_out(as_user, rep):
-    from tests.factories import AccountFactory
+    from tests.ordermgmt.factories import AccountFactory
 
     body = {"account": AccountFactory().pk, "type": "new_business", "route_to_market": "direct",
             "stage": "4-proposal", "amount": "10.00", "net_arr": "10.00"}  # fmt: skip

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from approvals import services as approval_services
 from ordermgmt.models import Opportunity
-from tests.factories import (
+from tests.ordermgmt.factories import (
     PASSWORD,
     PDF_BYTES,
     AccountFactory,

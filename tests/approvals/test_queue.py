@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from approvals import services
 from approvals.models import Submission
-from tests.factories import ManagerFactory, RepFactory, SpecialistFactory, ready_opportunity, region
+from tests.ordermgmt.factories import ManagerFactory, RepFactory, SpecialistFactory, ready_opportunity, region
 
 pytestmark = pytest.mark.django_db
 PT, LONDON, MANILA = ZoneInfo("America/Los_Angeles"), ZoneInfo("Etc/GMT"), ZoneInfo("Asia/Manila")

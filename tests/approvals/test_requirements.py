@@ -18,15 +18,15 @@ from approvals.requirements import (
     requirement,
 )
 from ordermgmt.models import Document, Opportunity, Quote
-from tests.factories import (
+from tests.ordermgmt.factories import (
     AccountFactory,
     ContactFactory,
     DocumentFactory,
     OpportunityFactory,
     QuoteFactory,
-    SubscriptionFactory,
     ready_opportunity,
 )
+from tests.subscriptions.factories import SubscriptionFactory
 
 
 def evaluate(opp: Opportunity):

@@ -15,7 +15,7 @@ from approvals.services import guards
 from ordermgmt import services as om_services
 from ordermgmt.exceptions import PermissionDeniedError
 from ordermgmt.models import Opportunity, OutboxMessage, RegionClosure
-from tests.factories import SpecialistFactory, ready_opportunity, region
+from tests.ordermgmt.factories import SpecialistFactory, ready_opportunity, region
 
 pytestmark = pytest.mark.django_db
 PT = ZoneInfo("America/Los_Angeles")
@@ -134,7 +134,8 @@ def test_notifications_api_lists_and_marks_read(as_user, rep, specialist):
 
 
 def test_factories_build_valid_submissions_decisions_and_closures():
-    from tests.factories import DecisionFactory, RegionClosureFactory
+    from tests.approvals.factories import DecisionFactory
+    from tests.ordermgmt.factories import RegionClosureFactory
 
     decision = DecisionFactory()
     assert decision.submission.opportunity.approval_status == "submitted"
@@ -188,7 +189,7 @@ def test_submit_counts_a_region_closure_in_the_sla_clock(rep):
 def test_sequence_follows_the_latest_submission_and_is_unique_per_opportunity(rep):
     from django.db import IntegrityError, transaction
 
-    from tests.factories import SubmissionFactory
+    from tests.approvals.factories import SubmissionFactory
 
     opp = ready_opportunity(owner=rep)
     SubmissionFactory(opportunity=opp, sequence=4, state="recalled")  # e.g. earlier rounds imported with gaps
@@ -211,7 +212,7 @@ def _fresh(opp):
 def test_the_locked_read_loads_quote_contacts_and_documents_as_a_plain_read_would(request, rep, actor_name):
     from approvals.requirements import Deal, evaluate
     from ordermgmt.models import Document
-    from tests.factories import ContactFactory, DocumentFactory, OpportunityFactory, QuoteFactory
+    from tests.ordermgmt.factories import ContactFactory, DocumentFactory, OpportunityFactory, QuoteFactory
 
     actor = request.getfixturevalue(actor_name)
     full = ready_opportunity(owner=rep)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from approvals import services as approval_services
 from approvals.models import QUEUE_ORDER, Submission
 from ordermgmt.models import Opportunity, Quote
-from tests.factories import (
+from tests.ordermgmt.factories import (
     AccountFactory,
     ContactFactory,
     DocumentFactory,
@@ -315,7 +315,7 @@ def test_escalate_without_reason_re_renders_and_with_reason_escalates(client, re
 def test_document_upload_and_inline_pdf_served_same_origin(client, rep, specialist):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tests.factories import PDF_BYTES
+    from tests.ordermgmt.factories import PDF_BYTES
 
     opp = OpportunityFactory(owner=rep)
     login(client, rep)
@@ -529,7 +529,7 @@ def test_queue_filters_mine_and_unclaimed(client, rep, specialist):
 
 def test_specialist_tabs_list_own_region_then_covered(client, rep, specialist):
     from approvals.services import specialist_set_coverage
-    from tests.factories import ManagerFactory
+    from tests.ordermgmt.factories import ManagerFactory
 
     specialist_set_coverage(actor=ManagerFactory(), specialist=specialist, regions=["APAC"])
 

@@ -4,7 +4,7 @@ import pytest
 
 from cases.models import Team
 from ordermgmt.models import User
-from tests.factories import OpportunityFactory, RepFactory, UserFactory
+from tests.ordermgmt.factories import OpportunityFactory, RepFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)

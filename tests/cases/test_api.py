@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import services
 from cases.models import Case
-from tests.factories import BillingFactory, ManagerFactory, OpportunityFactory, RepFactory
+from tests.ordermgmt.factories import BillingFactory, ManagerFactory, OpportunityFactory, RepFactory
 
 from .conftest import member
 from .helpers import open_case

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from cases.models import Case
-from tests.factories import PASSWORD, OpportunityFactory, RepFactory
+from tests.ordermgmt.factories import PASSWORD, OpportunityFactory, RepFactory
 
 from .conftest import member
 

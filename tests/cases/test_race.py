@@ -8,7 +8,7 @@ from django.db import connection
 from cases import services
 from cases.models import Case
 from ordermgmt.exceptions import Conflict
-from tests.factories import OpportunityFactory
+from tests.ordermgmt.factories import OpportunityFactory
 
 from .conftest import member
 from .helpers import open_case

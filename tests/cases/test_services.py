@@ -11,7 +11,7 @@ from cases import selectors, services, sla
 from cases.models import ALLOWED_TRANSITIONS, Case, CaseEvent
 from ordermgmt.exceptions import Conflict, InvalidTransition, PermissionDeniedError
 from ordermgmt.models import Notification
-from tests.factories import ManagerFactory, OpportunityFactory, RepFactory, SpecialistFactory
+from tests.ordermgmt.factories import ManagerFactory, OpportunityFactory, RepFactory, SpecialistFactory
 
 from .conftest import member
 from .helpers import open_case

@@ -5,7 +5,7 @@ from django.test import Client
 
 from cases import services
 from cases.models import Case
-from tests.factories import ManagerFactory, RepFactory
+from tests.ordermgmt.factories import ManagerFactory, RepFactory
 
 from .conftest import member
 from .helpers import open_case

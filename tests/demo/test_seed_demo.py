@@ -28,7 +28,13 @@ from ordermgmt.models import Document, Opportunity, OpportunityEvent, User
 from ordermgmt.selectors import opportunity_loaded
 from ordermgmt.services import upload_check
 from subscriptions.models import Subscription
-from tests.factories import BillingFactory, OpportunityFactory, SpecialistFactory, UserFactory, ready_opportunity
+from tests.ordermgmt.factories import (
+    BillingFactory,
+    OpportunityFactory,
+    SpecialistFactory,
+    UserFactory,
+    ready_opportunity,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from ordermgmt.models import User
-from tests.factories import (
+from tests.ordermgmt.factories import (
     BillingFactory,
     ManagerFactory,
     RepFactory,

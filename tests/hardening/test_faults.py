@@ -23,8 +23,8 @@ from ordermgmt import services
 from ordermgmt.models import Opportunity, OpportunityEvent, OutboxMessage
 from subscriptions.models import ReconciliationRun
 from tests.celery_support import Worker
-from tests.factories import AccountFactory, ManagerFactory, RepFactory, SpecialistFactory, ready_opportunity
 from tests.hardening.faults import Beat, RedisServer, point_celery_at, pool_children
+from tests.ordermgmt.factories import AccountFactory, ManagerFactory, RepFactory, SpecialistFactory, ready_opportunity
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

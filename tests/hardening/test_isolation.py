@@ -96,7 +96,7 @@ def test_error_answers_for_another_reps_opportunity_say_nothing_about_it(world, 
 
 
 def test_another_reps_notifications_are_not_listed(world):
-    from tests.factories import NotificationFactory
+    from tests.ordermgmt.factories import NotificationFactory
 
     NotificationFactory(recipient=world.own.rep, message="For the own rep")
     NotificationFactory(recipient=world.other.rep, message="For the other rep")
@@ -111,7 +111,7 @@ def test_another_reps_notifications_are_not_listed(world):
 
 
 def test_read_only_opportunity_fields_in_a_patch_are_ignored(world, as_user):
-    from tests.factories import OpportunityFactory
+    from tests.ordermgmt.factories import OpportunityFactory
 
     rep = world.own.rep
     opp = OpportunityFactory(owner=rep)
@@ -135,7 +135,7 @@ def test_read_only_opportunity_fields_in_a_patch_are_ignored(world, as_user):
 
 
 def test_a_client_cannot_set_the_version_forward(world, as_user):
-    from tests.factories import OpportunityFactory
+    from tests.ordermgmt.factories import OpportunityFactory
 
     opp = OpportunityFactory(owner=world.own.rep)
     before = opp.version
@@ -149,7 +149,7 @@ def test_a_client_cannot_set_the_version_forward(world, as_user):
 
 
 def test_a_rep_cannot_move_an_opportunity_to_another_region_or_owner_on_create(world, as_user):
-    from tests.factories import AccountFactory
+    from tests.ordermgmt.factories import AccountFactory
 
     body = {
         "name": "Sneaky",

@@ -19,8 +19,8 @@ from django.db import InternalError, transaction
 from django.test import Client
 from django.utils import timezone
 
-from tests.factories import PASSWORD, RepFactory, UserFactory
 from tests.hardening.urlmatrix import endpoints
+from tests.ordermgmt.factories import PASSWORD, RepFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db

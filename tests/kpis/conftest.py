@@ -10,7 +10,7 @@ import pytest
 from approvals.models import Decision, Submission
 from cases.models import Case, RequestType, Team
 from ordermgmt.models import Opportunity
-from tests.factories import OpportunityFactory, SpecialistFactory, region
+from tests.ordermgmt.factories import OpportunityFactory, SpecialistFactory, region
 
 _numbers = count(1)
 

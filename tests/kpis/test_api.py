@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from kpis.models import CsatResponse
-from tests.factories import ManagerFactory, RepFactory, SpecialistFactory, region
+from tests.ordermgmt.factories import ManagerFactory, RepFactory, SpecialistFactory, region
 
 from .conftest import at, submission
 
@@ -202,7 +202,7 @@ def test_invalid_csat_answers_are_400_and_nothing_is_saved(as_user, payload):
 
 
 def test_the_survey_is_for_reps_and_their_managers_not_the_teams_rating_themselves(as_user):
-    from tests.factories import BillingFactory, UserFactory
+    from tests.ordermgmt.factories import BillingFactory, UserFactory
 
     payload = {"region": "AMER", "quarter": "2026-Q3", "rating": "excellent"}
     for person in (SpecialistFactory(), BillingFactory(), UserFactory(role="deal_desk")):

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from kpis.models import CsatResponse
 from ordermgmt.models import Opportunity
 from tests.browser import ARTIFACTS
-from tests.factories import ManagerFactory, OpportunityFactory, RepFactory, SpecialistFactory, region
+from tests.ordermgmt.factories import ManagerFactory, OpportunityFactory, RepFactory, SpecialistFactory, region
 
 from .conftest import case, submission
 

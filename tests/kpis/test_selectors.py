@@ -10,7 +10,7 @@ from kpis.periods import Period, month, quarter
 from licenses.models import LicenseTicket
 from ordermgmt.models import Opportunity
 from subscriptions.models import Discrepancy, ReconciliationRun
-from tests.factories import OpportunityFactory, RepFactory, SpecialistFactory, region
+from tests.ordermgmt.factories import OpportunityFactory, RepFactory, SpecialistFactory, region
 
 from .conftest import at, case, submission
 

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from kpis import services, tasks
 from kpis.models import CsatResponse, KpiDigest
-from tests.factories import ManagerFactory, RepFactory, region
+from tests.ordermgmt.factories import ManagerFactory, RepFactory, region
 
 from .conftest import submission
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from kpis.models import CsatResponse
 from ordermgmt.models import Opportunity
-from tests.factories import ManagerFactory, OpportunityFactory, RepFactory, SpecialistFactory, region
+from tests.ordermgmt.factories import ManagerFactory, OpportunityFactory, RepFactory, SpecialistFactory, region
 
 from .conftest import at, submission
 

@@ -1,4 +1,4 @@
-"""Factories of the licenses app (shared ones come from tests.factories), the week their deals close in, and the
+"""Factories of the licenses app (shared ones come from tests.ordermgmt.factories), the week their deals close in, and the
 review as the tests run it."""
 
 from datetime import UTC, date, datetime
@@ -9,7 +9,7 @@ from factory.django import DjangoModelFactory
 from licenses import services
 from licenses.models import LicenseDelivery, LicenseReviewRun, LicenseTicket
 from ordermgmt.models import Opportunity, User
-from tests.factories import ContactFactory, OpportunityFactory, QuoteFactory, UserFactory
+from tests.ordermgmt.factories import ContactFactory, OpportunityFactory, QuoteFactory, UserFactory
 
 MON, TUE, WED = date(2026, 9, 14), date(2026, 9, 15), date(2026, 9, 16)  # a week with no AMER holiday around it
 

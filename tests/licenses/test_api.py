@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from licenses.models import LicenseDelivery, LicenseTicket
-from tests.factories import RepFactory, SpecialistFactory, region
+from tests.ordermgmt.factories import RepFactory, SpecialistFactory, region
 
 from .factories import IntegrationUserFactory, LicenseTicketFactory, SupportEngineerFactory, closed_won
 

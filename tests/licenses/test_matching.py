@@ -7,7 +7,8 @@ import pytest
 from licenses import services
 from licenses.models import LicenseDelivery, LicenseReviewRun, LicenseTicket
 from ordermgmt.models import Opportunity
-from tests.factories import OpportunityFactory, SubscriptionFactory
+from tests.ordermgmt.factories import OpportunityFactory
+from tests.subscriptions.factories import SubscriptionFactory
 
 from .factories import MON, TUE, WED, LicenseDeliveryFactory, closed_won, review
 
@@ -114,7 +115,7 @@ def test_a_delivery_after_the_as_of_day_does_not_count_for_that_day():
 
 def test_licenses_go_to_the_sold_to_email_of_the_day_the_deal_closed(rep, specialist, billing):
     from approvals import services as approvals
-    from tests.factories import ready_opportunity
+    from tests.ordermgmt.factories import ready_opportunity
 
     # given: a deal Billing closed with the Sold To buyer@..., whose contact later changes address
     opp = ready_opportunity(owner=rep, deployment=Opportunity.Deployment.SELF_MANAGED)

@@ -11,7 +11,7 @@ from licenses import services
 from licenses.models import LicenseReviewRun, LicenseTicket
 from licenses.services import review as review_module
 from ordermgmt.models import Notification, OpportunityEvent
-from tests.factories import region
+from tests.ordermgmt.factories import region
 
 from .factories import TUE, LicenseDeliveryFactory, SupportEngineerFactory, closed_won, review
 

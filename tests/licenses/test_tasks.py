@@ -14,7 +14,7 @@ from licenses.models import LicenseDelivery, LicenseReviewRun, LicenseTicket
 from licenses.tasks import license_review_run
 from ordermgmt.models import Contact, Opportunity, OpportunityEvent, Quote
 from tests.celery_support import Worker, flush_broker
-from tests.factories import AccountFactory, RepFactory
+from tests.ordermgmt.factories import AccountFactory, RepFactory
 
 from .factories import closed_won
 

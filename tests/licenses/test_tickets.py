@@ -8,7 +8,7 @@ from licenses import services
 from licenses.models import LicenseTicket
 from ordermgmt.exceptions import InvalidTransition
 from ordermgmt.models import Opportunity, RegionClosure
-from tests.factories import region
+from tests.ordermgmt.factories import region
 
 from .factories import MON, TUE, WED, LicenseTicketFactory, SupportEngineerFactory, closed_won, review
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ordermgmt import services
 from ordermgmt.models import Account, Contact, Document, Opportunity, OpportunityEvent, Quote
-from tests.factories import (
+from tests.ordermgmt.factories import (
     PDF_BYTES,
     AccountFactory,
     ContactFactory,
@@ -23,11 +23,11 @@ from tests.factories import (
     OpportunityFactory,
     QuoteFactory,
     RepFactory,
-    SubscriptionFactory,
     UserFactory,
     ready_opportunity,
     region,
 )
+from tests.subscriptions.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 

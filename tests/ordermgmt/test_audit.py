@@ -4,7 +4,7 @@ import pytest
 from django.db import InternalError, transaction
 
 from ordermgmt.models import Opportunity
-from tests.factories import OpportunityFactory
+from tests.ordermgmt.factories import OpportunityFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from approvals import services
 from ordermgmt.services import api_token_issue
 from tests.approvals.test_queue import submit
-from tests.factories import ManagerFactory, RepFactory, SpecialistFactory, region
+from tests.ordermgmt.factories import ManagerFactory, RepFactory, SpecialistFactory, region
 
 pytestmark = pytest.mark.django_db
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))

@@ -6,7 +6,7 @@ from django.test import Client
 from approvals import services
 from ordermgmt.history import action_label, change_lines
 from ordermgmt.models import OpportunityEvent
-from tests.factories import ready_opportunity
+from tests.ordermgmt.factories import ready_opportunity
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from ordermgmt.models import Opportunity, Quote, User
-from tests.factories import AccountFactory, OpportunityFactory, QuoteFactory, UserFactory
+from tests.ordermgmt.factories import AccountFactory, OpportunityFactory, QuoteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_user_factory_makes_regional_users():
     ],
 )
 def test_admin_lists_search_and_filter(client, url):
-    from tests.factories import DecisionFactory
+    from tests.approvals.factories import DecisionFactory
 
     DecisionFactory()
     admin = UserFactory(role=User.Role.MANAGER, is_staff=True, is_superuser=True)

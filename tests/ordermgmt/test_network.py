@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory
 
 from ordermgmt.network import client_ip, parse_trusted_proxies
-from tests.factories import PASSWORD, RepFactory
+from tests.ordermgmt.factories import PASSWORD, RepFactory
 
 
 def ip(settings, trusted: str, forwarded: str, peer: str = "10.0.0.5") -> str:

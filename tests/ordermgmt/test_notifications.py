@@ -7,7 +7,7 @@ from django.test import Client
 
 from ordermgmt.models import Notification
 from ordermgmt.services import notification_email_send, notification_send
-from tests.factories import RepFactory
+from tests.ordermgmt.factories import RepFactory
 
 pytestmark = pytest.mark.django_db
 

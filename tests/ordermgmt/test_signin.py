@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import PASSWORD, UserFactory
+from tests.ordermgmt.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.core import mail
 from ordermgmt import services
 from ordermgmt.models import OutboxMessage
 from ordermgmt.tasks import outbox_drain
-from tests.factories import RepFactory
+from tests.ordermgmt.factories import RepFactory
 
 
 def test_a_real_worker_runs_a_task_and_returns_its_result(celery_worker):

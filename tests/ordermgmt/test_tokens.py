@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from ordermgmt.models import ApiToken, User
 from ordermgmt.services import api_token_issue
-from tests.factories import PASSWORD, ManagerFactory, RepFactory, UserFactory
+from tests.ordermgmt.factories import PASSWORD, ManagerFactory, RepFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from factory.django import DjangoModelFactory
 
 from ordermgmt.models import Opportunity
 from subscriptions import services
-from subscriptions.models import Discrepancy, Invoice, ReconciliationRun
-from tests.factories import AccountFactory, OpportunityFactory, SubscriptionFactory
+from subscriptions.models import Discrepancy, Invoice, ReconciliationRun, Subscription
+from tests.ordermgmt.factories import AccountFactory, OpportunityFactory
 
 __all__ = [
     "AS_OF",
@@ -23,6 +23,18 @@ __all__ = [
     "renewed_subscription",
     "run",
 ]
+
+
+class SubscriptionFactory(DjangoModelFactory):
+    class Meta:
+        model = Subscription
+
+    name = factory.Sequence(lambda n: f"A-S{n:07d}")
+    account = factory.SubFactory(AccountFactory)
+    term_start = date(2025, 12, 1)
+    term_end = date(2026, 11, 30)
+    carr = Decimal("12000.00")
+
 
 AS_OF = date(2026, 11, 2)
 

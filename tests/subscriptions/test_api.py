@@ -8,7 +8,7 @@ import pytest
 from ordermgmt.models import Opportunity, OutboxMessage
 from subscriptions import services
 from subscriptions.models import Discrepancy, Invoice, ReconciliationRun, Subscription
-from tests.factories import AccountFactory, UserFactory
+from tests.ordermgmt.factories import AccountFactory, UserFactory
 
 from .factories import InvoiceFactory, RenewalFactory, SubscriptionFactory, WonFactory
 
@@ -238,7 +238,7 @@ def test_invoice_list_shows_the_fields_of_the_contract(as_user, billing):
 def test_a_specialist_sees_and_fixes_only_their_regions_billing_records(as_user, specialist, billing):
     from django.core.exceptions import ValidationError
 
-    from tests.factories import SpecialistFactory, region
+    from tests.ordermgmt.factories import SpecialistFactory, region
 
     emea = AccountFactory(region=region("EMEA"))
     sub = SubscriptionFactory(account=emea, carr=Decimal("500.00"))

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from subscriptions.models import Discrepancy, ReconciliationRun, Subscription
-from tests.factories import AccountFactory
+from tests.ordermgmt.factories import AccountFactory
 
 from .factories import SubscriptionFactory, WonFactory
 

@@ -10,7 +10,7 @@ from ordermgmt.exceptions import Conflict, InvalidTransition
 from ordermgmt.models import Opportunity
 from subscriptions import services
 from subscriptions.models import Discrepancy
-from tests.factories import ManagerFactory
+from tests.ordermgmt.factories import ManagerFactory
 
 from .factories import apply, run
 

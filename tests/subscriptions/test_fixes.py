@@ -10,7 +10,7 @@ from ordermgmt.exceptions import Conflict
 from ordermgmt.models import Opportunity
 from subscriptions import services
 from subscriptions.models import Discrepancy
-from tests.factories import ManagerFactory, SpecialistFactory
+from tests.ordermgmt.factories import ManagerFactory, SpecialistFactory
 
 from .factories import InvoiceFactory, apply, findings, run
 

@@ -1,6 +1,7 @@
-"""factory_boy factories for every model."""
+"""factory_boy factories of the shared records (ordermgmt): people, accounts, contacts, opportunities, quotes,
+documents, notifications, closures."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
@@ -8,7 +9,6 @@ from django.core.files.base import ContentFile
 from factory.django import DjangoModelFactory
 
 from ordermgmt.models import Account, Contact, Document, Notification, Opportunity, Quote, Region, User
-from subscriptions.models import Subscription
 
 PASSWORD = "test-pass-123"
 PDF_BYTES = (
@@ -73,17 +73,6 @@ class ContactFactory(DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"contact{n}@customer.example")
-
-
-class SubscriptionFactory(DjangoModelFactory):
-    class Meta:
-        model = Subscription
-
-    name = factory.Sequence(lambda n: f"A-S{n:07d}")
-    account = factory.SubFactory(AccountFactory)
-    term_start = date(2025, 12, 1)
-    term_end = date(2026, 11, 30)
-    carr = Decimal("12000.00")
 
 
 class OpportunityFactory(DjangoModelFactory):
@@ -153,36 +142,6 @@ def ready_opportunity(**kwargs) -> Opportunity:
     QuoteFactory(opportunity=opp)
     DocumentFactory(opportunity=opp, kind=Document.Kind.SIGNED_ORDER_FORM)
     return opp
-
-
-class SubmissionFactory(DjangoModelFactory):
-    """A submission waiting in its region's queue (prefer `approvals.services.approval_submit` in workflow tests)."""
-
-    class Meta:
-        model = "approvals.Submission"
-
-    opportunity = factory.SubFactory(OpportunityFactory, stage="7-closing", approval_status="submitted")
-    submitted_by = factory.SelfAttribute("opportunity.owner")
-    submitted_at = factory.LazyFunction(lambda: datetime(2026, 12, 1, 18, 0, tzinfo=UTC))
-    region = factory.SelfAttribute("opportunity.region")
-    start_date = factory.SelfAttribute("opportunity.start_date")
-    net_arr = factory.SelfAttribute("opportunity.net_arr")
-    amount = factory.SelfAttribute("opportunity.amount")
-    clock_started_at = factory.SelfAttribute("submitted_at")
-    sla_at_risk_at = factory.LazyAttribute(lambda s: s.submitted_at + timedelta(hours=9))
-    sla_due_at = factory.LazyAttribute(lambda s: s.submitted_at + timedelta(hours=12))
-
-
-class DecisionFactory(DjangoModelFactory):
-    class Meta:
-        model = "approvals.Decision"
-
-    submission = factory.SubFactory(SubmissionFactory, state="om_approved")
-    stage = "om"
-    outcome = "approved"
-    actor = factory.SubFactory(SpecialistFactory)
-    decided_at = factory.LazyAttribute(lambda d: d.submission.submitted_at + timedelta(hours=3))
-    business_hours = Decimal("3.00")
 
 
 class RegionClosureFactory(DjangoModelFactory):
