@@ -16,13 +16,28 @@ from ordermgmt.models import Opportunity, Region, TimeStampedModel
 FIELD_TYPES = ("text", "textarea", "number", "date", "url", "choice")
 
 
+class TeamQuerySet(models.QuerySet):
+    def of(self, user) -> TeamQuerySet:
+        """The teams `user` belongs to: by their role, or added by name."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(member_role=user.role) | Q(members=user)).distinct()
+
+
 class Team(models.Model):
     """A support team with a case queue (Deal Desk, Billing Ops, ...). Admin-editable; seeded by a migration."""
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=100)
+    member_role = models.CharField(
+        max_length=24,
+        blank=True,
+        help_text="Everyone with this role is a member (e.g. deal_desk for Deal Desk); `members` adds others.",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="case_teams")
     is_active = models.BooleanField(default=True)
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "pk"]
@@ -67,7 +82,7 @@ class CaseQuerySet(models.QuerySet):
             return self.none()
         if user.is_manager:
             return self
-        return self.filter(Q(opportunity__owner=user) | Q(team__in=Team.objects.filter(members=user).values("pk")))
+        return self.filter(Q(opportunity__owner=user) | Q(team__in=Team.objects.of(user).values("pk")))
 
 
 class Case(TimeStampedModel):

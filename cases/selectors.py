@@ -24,7 +24,7 @@ def request_type_list(*, team: Team | None = None) -> QuerySet[RequestType]:
 
 def teams_of(*, user: User) -> QuerySet[Team]:
     """The teams whose queue `user` works: their own, or every team for a manager."""
-    return team_list() if user.is_manager else team_list().filter(members=user)
+    return team_list() if user.is_manager else team_list().filter(pk__in=Team.objects.of(user).values("pk"))
 
 
 def case_list(*, user: User) -> QuerySet[Case]:
@@ -43,7 +43,7 @@ def case_list(*, user: User) -> QuerySet[Case]:
 def case_queue(*, user: User, team: Team) -> QuerySet[Case]:
     """The open cases of a team in the order they should be worked: the earliest SLA due first.
 
-    First-response due while unanswered, then resolution due (see services.common._refresh_sla_due); cases whose clock is
+    First-response due while unanswered, then resolution due (services.common._refresh_sla_due); cases whose clock is
     stopped come last, oldest first; pk last so pages never shuffle. Served by case_queue_idx.
     """
     return (
@@ -87,4 +87,5 @@ def case_attachments(*, case: Case) -> QuerySet[CaseAttachment]:
 
 
 def team_members(*, team: Team) -> QuerySet[User]:
-    return team.members.filter(is_active=True).order_by("username")
+    by_role = Q(role=team.member_role) if team.member_role else Q(pk__in=[])
+    return User.objects.filter(by_role | Q(case_teams=team), is_active=True).distinct().order_by("username")

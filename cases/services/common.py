@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -27,7 +28,7 @@ MAX_TEXTAREA = 5000
 
 def is_team_member(user: User, team_id: int) -> bool:
     """Whether `user` belongs to the team (one query)."""
-    return Team.objects.filter(pk=team_id, members=user).exists()
+    return Team.objects.of(user).filter(pk=team_id).exists()
 
 
 def can_work(user: User, case: Case) -> bool:
@@ -151,3 +152,15 @@ def _attach(case: Case, actor: User, upload: UploadedFile) -> CaseAttachment:
     attachment.file.save("upload", upload, save=False)
     attachment.save()
     return attachment
+
+
+@transaction.atomic
+def team_membership_add(*, user: User, team_codes: list[str]) -> list[Team]:
+    """Add `user` to the named case teams (beyond the one their role gives); returns every team they are in. An
+    unknown code is a ValidationError naming `team`, and nothing is added."""
+    teams = list(Team.objects.filter(code__in=team_codes))
+    unknown = sorted(set(team_codes) - {t.code for t in teams})
+    if unknown:
+        raise ValidationError({"team": [f"Unknown team(s): {', '.join(unknown)}."]})
+    user.case_teams.add(*teams)
+    return list(Team.objects.of(user).order_by("name"))

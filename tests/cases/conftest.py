@@ -17,14 +17,16 @@ def _teams(request, _regions):
 
     importlib.import_module("cases.migrations.0002_seed_teams").seed(apps, None)
 
+    importlib.import_module("cases.migrations.0003_team_member_role").set_team_roles(apps, None)
+
 
 def team(code: str = "deal_desk") -> Team:
     return Team.objects.get(code=code)
 
 
 def member(code: str = "deal_desk", **kwargs) -> User:
-    """A user of the team (Deal Desk role by default)."""
-    kwargs.setdefault("role", User.Role.DEAL_DESK)
+    """A user of the team: with the team's own role (a member by role), also added by name."""
+    kwargs.setdefault("role", team(code).member_role or User.Role.DEAL_DESK)
     user = UserFactory(**kwargs)
     team(code).members.add(user)
     return user

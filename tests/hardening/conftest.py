@@ -65,6 +65,8 @@ def _seed_teams() -> None:
 
     importlib.import_module("cases.migrations.0002_seed_teams").seed(apps, None)
 
+    importlib.import_module("cases.migrations.0003_team_member_role").set_team_roles(apps, None)
+
 
 def _side(code: str, rep: User, specialist: User) -> Side:
     from approvals import services as approvals

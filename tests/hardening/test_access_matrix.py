@@ -124,7 +124,8 @@ EXPECTED = {
     ("subscriptions:discrepancy_undo", "post"): RESOLVER_RECORD_POST,
     ("cases:list", "get"): "200 200 200 200 200 200 200 302",
     ("cases:mine", "get"): "200 200 200 200 200 200 200 302",
-    ("cases:queue", "get"): "403 403 403 200 403 200 403 302 / 403 403 403 403 403 200 403 302",
+    # deal_desk (own) is Deal Desk's queue, billing_ops (other) Billing's: each role sees its own team's queue
+    ("cases:queue", "get"): "403 403 403 200 403 200 403 302 / 403 403 200 403 403 200 403 302",
     ("cases:new", "get"): "404 404 404 404 404 404 404 302",
     ("cases:new", "post"): "404 404 404 404 404 404 404 302",
     ("cases:detail", "get"): "200 404 404 200 404 200 404 302 / 404 404 404 200 404 200 404 302",

@@ -35,6 +35,8 @@ def _teams(request, _regions):
 
     importlib.import_module("cases.migrations.0002_seed_teams").seed(apps, None)
 
+    importlib.import_module("cases.migrations.0003_team_member_role").set_team_roles(apps, None)
+
 
 def at(text: str) -> datetime:
     """`at("2026-07-01 09:00")` -> that instant in UTC."""

@@ -1,4 +1,5 @@
-"""`manage.py add_user`: create or update a person with a role, through `ordermgmt.services.user_upsert`."""
+"""`manage.py add_user`: create or update a person with a role (`ordermgmt.services.user_upsert`) and their case
+teams."""
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -25,3 +26,17 @@ def test_a_regional_role_needs_a_region():
     with pytest.raises(CommandError, match="--region is required"):
         call_command("add_user", "bob", role="sales_rep", password="a-long-pass-2026")
     assert not User.objects.filter(username="bob").exists()
+
+
+def test_a_role_brings_its_team_and_team_adds_more(client):
+    from cases.models import Team
+
+    call_command("add_user", "dana", role="deal_desk", password="a-long-pass-2026", team=["renewal_ops"])
+    dana = User.objects.get(username="dana")
+    assert set(Team.objects.of(dana).values_list("code", flat=True)) == {"deal_desk", "renewal_ops"}
+    client.force_login(dana)
+    assert client.get("/cases/queue/deal_desk/").status_code == 200  # at once, no admin step
+    assert client.get("/cases/queue/billing_ops/").status_code == 403
+
+    with pytest.raises(CommandError, match="nope"):
+        call_command("add_user", "dana", role="deal_desk", password="a-long-pass-2026", team=["nope"])
