@@ -1,5 +1,5 @@
-"""Factories of the licenses app (shared ones come from tests.ordermgmt.factories), the week their deals close in, and the
-review as the tests run it."""
+"""Factories of the licenses app (shared ones come from tests.ordermgmt.factories), the week their deals close
+in, and the review as the tests run it."""
 
 from datetime import UTC, date, datetime
 
