@@ -7,3 +7,6 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="local-development-only-not-secret-0123456789abcdefghijklmnop")
 
 VAR_DIR.mkdir(exist_ok=True)
+# A console is read by a person: plain lines unless DJANGO_LOG_FORMAT says json.
+if env.str("DJANGO_LOG_FORMAT", default="text") == "text":
+    LOGGING["handlers"]["console"]["formatter"] = "text"  # noqa: F405
