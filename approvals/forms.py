@@ -216,3 +216,34 @@ class OutOfOfficeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["backup"].queryset = backups if backups is not None else User.objects.none()
         _bootstrap(self)
+
+
+class QuestionForm(forms.Form):
+    question = forms.CharField(
+        max_length=10000,
+        label="Question to the rep",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Write the question the rep must answer."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "ask")
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class ThreadForm(forms.Form):
+    """A message of the opportunity's thread (or the rep's answer to a question), with an optional file."""
+
+    body = forms.CharField(
+        max_length=10000,
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="@username notifies somebody who can see this deal.",
+    )
+    attachment = forms.FileField(required=False, label="Attach a file (optional)")
+
+    def __init__(self, *args, label: str = "Message", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = label
+        _bootstrap(self)

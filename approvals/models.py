@@ -6,6 +6,8 @@ is the only code that moves it.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,15 +17,19 @@ from ordermgmt.models import Opportunity
 Status = Opportunity.ApprovalStatus
 
 # draft --submit--> submitted --approve--> om_approved --billing approve--> closed_won
-#   ^                 |  |                         |
-#   +---- recall -----+  reject               billing reject
-#                        v                         v
-#                   om_rejected --resubmit--> submitted <--resubmit-- billing_rejected
+#   ^                 |  |  ^                  |    ^   |
+#   +---- recall -----+  |  +-- answer --+     |    |   billing reject
+#                        |  ask -> needs_info <-ask  |   v
+#                        |             +--- answer --+  billing_rejected --resubmit--> submitted
+#                        reject -> om_rejected --resubmit--> submitted
+# needs_info: a reviewer asked the rep a question; the rep's answer returns the item to the stage (and reviewer)
+# it came from, and the SLA clock stood still meanwhile.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     Status.DRAFT: {Status.SUBMITTED},
-    Status.SUBMITTED: {Status.DRAFT, Status.OM_APPROVED, Status.OM_REJECTED},
+    Status.SUBMITTED: {Status.DRAFT, Status.OM_APPROVED, Status.OM_REJECTED, Status.NEEDS_INFO},
+    Status.NEEDS_INFO: {Status.SUBMITTED, Status.OM_APPROVED},
     Status.OM_REJECTED: {Status.SUBMITTED},
-    Status.OM_APPROVED: {Status.CLOSED_WON, Status.BILLING_REJECTED},
+    Status.OM_APPROVED: {Status.CLOSED_WON, Status.BILLING_REJECTED, Status.NEEDS_INFO},
     Status.BILLING_REJECTED: {Status.SUBMITTED},
     Status.CLOSED_WON: set(),
 }
@@ -60,13 +66,14 @@ class Submission(models.Model):
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", "In the Order Management queue"
+        NEEDS_INFO = "needs_info", "Waiting for the rep's answer"
         OM_APPROVED = "om_approved", "In Billing's queue"
         OM_REJECTED = "om_rejected", "Rejected by Order Management"
         BILLING_REJECTED = "billing_rejected", "Rejected by Billing"
         CLOSED_WON = "closed_won", "Closed Won"
         RECALLED = "recalled", "Recalled by the rep"
 
-    OPEN_STATES = (State.SUBMITTED, State.OM_APPROVED)
+    OPEN_STATES = (State.SUBMITTED, State.NEEDS_INFO, State.OM_APPROVED)
 
     # Indexed by the (opportunity, sequence) constraint below, which leads with it.
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="submissions", db_index=False)
@@ -101,6 +108,15 @@ class Submission(models.Model):
         null=True, blank=True, help_text="Approved but held: the start date is more than 15 days after submission."
     )
 
+    # Needs information: who asked and since when (the SLA clock stands still until the rep answers), and the
+    # business hours the item spent with the rep, per stage (not counted in the decision's business hours).
+    info_requested_at = models.DateTimeField(null=True, blank=True)
+    info_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    om_rep_hours = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    billing_rep_hours = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+
     om_decided_at = models.DateTimeField(null=True, blank=True)
     om_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -119,7 +135,7 @@ class Submission(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["opportunity"],
-                condition=Q(state__in=["submitted", "om_approved"]),
+                condition=Q(state__in=["submitted", "needs_info", "om_approved"]),
                 name="submission_one_open_per_opportunity",
             ),
             # Numbers an opportunity's submissions 1, 2, 3…; its index also answers "the latest one" in one probe.
@@ -176,3 +192,38 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} {self.outcome} {self.submission_id}"
+
+
+def comment_upload_to(instance: Comment, filename: str) -> str:
+    return f"comments/{instance.opportunity_id}/{uuid.uuid4().hex}"
+
+
+class Comment(models.Model):
+    """One message of an opportunity's thread (rep, reviewers, Billing, managers): a comment, a reviewer's question
+    (the item waits for the rep) or the rep's answer; with an optional attachment, kept for the audit trail."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "Comment"
+        QUESTION = "question", "Question to the rep"
+        ANSWER = "answer", "Rep's answer"
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="comments")
+    submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COMMENT)
+    body = models.TextField(max_length=10000)
+    created_at = models.DateTimeField()
+    # Usernames @mentioned: who was notified (people who can see the opportunity) and who was not.
+    mentions_notified = models.JSONField(default=list, blank=True)
+    mentions_ignored = models.JSONField(default=list, blank=True)
+    attachment = models.FileField(upload_to=comment_upload_to, blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True)
+    attachment_size = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["opportunity", "created_at"], name="comment_opportunity_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} {self.kind} by {self.author_id}"

@@ -19,6 +19,13 @@ urlpatterns = [
     path("opportunities/<int:pk>/submit/", views.SubmitView.as_view(), name="submit"),
     path("opportunities/<int:pk>/recall/", views.RecallView.as_view(), name="recall"),
     path("opportunities/<int:pk>/escalate/", views.EscalateView.as_view(), name="escalate"),
+    path("opportunities/<int:pk>/respond/", views.RespondView.as_view(), name="respond"),
+    path("opportunities/<int:pk>/comments/", views.CommentCreateView.as_view(), name="comment_create"),
+    path(
+        "opportunities/<int:pk>/comments/<int:comment_id>/attachment/",
+        views.comment_attachment,
+        name="comment_attachment",
+    ),
     # Order Management
     path("queue/", views.QueueView.as_view(), name="queue"),
     path("queue/<int:pk>/claim/", views.ClaimView.as_view(), name="claim"),
@@ -26,6 +33,7 @@ urlpatterns = [
     path("review/<int:pk>/", views.ReviewView.as_view(), name="review"),
     path("review/<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
     path("review/<int:pk>/reject/", views.RejectView.as_view(), name="reject"),
+    path("review/<int:pk>/needs-info/", views.AskRepView.as_view(), name="needs_info"),
     # Billing
     path("billing/", views.BillingQueueView.as_view(), name="billing_queue"),
     path("review/<int:pk>/billing-approve/", views.BillingApproveView.as_view(), name="billing_approve"),

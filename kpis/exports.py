@@ -11,6 +11,7 @@ SCALARS = (
     "approval_sla_pct",
     "median_decision_business_hours",
     "p90_decision_business_hours",
+    "avg_with_rep_business_hours",
     "approval_accuracy_pct",
     "csat_pct",
     "avg_first_response_business_hours",

@@ -68,7 +68,8 @@ def tiles(summary: dict, scope: Scope) -> list[dict]:
             "target": "100% within 12 business hours",
             "health": h["approval_sla_pct"],
             "detail": f"{summary['approval_sla_met']} of {summary['approval_sla_decided']} decisions; "
-            f"median {_fmt(median, ' h')}, p90 {_fmt(p90, ' h')}",
+            f"median {_fmt(median, ' h')}, p90 {_fmt(p90, ' h')}; "
+            f"with the rep {_fmt(summary['avg_with_rep_business_hours'], ' h')} on average (not counted)",
         },
         {
             "key": "approval_accuracy",

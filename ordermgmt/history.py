@@ -17,10 +17,17 @@ class ChangeLine:
     text: str  # "Draft → Submitted", "set to 2026-12-01", "cleared (was 5)"
 
 
+# Workflow actions whose words are not their status's label.
+ACTION_LABELS = {
+    "needs_info": "Asked the rep (needs information)",
+    "info_provided": "Rep answered; back with the reviewer",
+}
+
+
 def action_label(action: str) -> str:
     """An event's action as shown: a status move by its status label, anything else in words."""
     statuses = dict(Opportunity.ApprovalStatus.choices)
-    return statuses.get(action) or action.replace("_", " ").capitalize()
+    return ACTION_LABELS.get(action) or statuses.get(action) or action.replace("_", " ").capitalize()
 
 
 def change_lines(event: OpportunityEvent) -> list[ChangeLine]:

@@ -1,12 +1,13 @@
 """The opportunity as the API shows it (with its booking requirements), the workflow actions' input, the queue's
 output."""
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals import requirements
-from approvals.models import Submission
+from approvals.models import Comment, Submission
 from approvals.selectors import display_name, priority_reason
 from approvals.sla import business_hours_remaining, hours_remaining_at, period_end_flag, sla_state
 from ordermgmt.api.serializers import QuoteSerializer
@@ -119,6 +120,55 @@ class EmptySerializer(serializers.Serializer):
 
 class CommentInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class QuestionInputSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=10000, help_text="What the rep must answer before the decision.")
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=10000)
+    attachment = serializers.FileField(
+        required=False, source="upload", help_text="Optional file (send the request as multipart/form-data)."
+    )
+
+
+class ThreadMessageInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=10000, help_text="@username mentions notify people who can see the deal.")
+    attachment = serializers.FileField(
+        required=False, source="upload", help_text="Optional file (send the request as multipart/form-data)."
+    )
+
+
+class ThreadMessageSerializer(serializers.ModelSerializer):
+    """One message of an opportunity's thread: a comment, a reviewer's question or the rep's answer."""
+
+    author_name = serializers.CharField(source="author.__str__", read_only=True)
+    attachment_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "kind",
+            "body",
+            "author",
+            "author_name",
+            "created_at",
+            "mentions_notified",
+            "attachment_name",
+            "attachment_size",
+            "attachment_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_attachment_url(self, obj) -> str | None:
+        if not obj.attachment:
+            return None
+        path = reverse("api:opportunity-action-comment-attachment", args=[obj.opportunity_id, obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class EscalateInputSerializer(serializers.Serializer):

@@ -1,11 +1,13 @@
 """The workflow actions on opportunities, the queues and the rejection reasons."""
 
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,14 +22,18 @@ from ordermgmt.api.serializers import HistoryEntrySerializer
 from ordermgmt.api.views import ERRORS
 
 from .serializers import (
+    AnswerInputSerializer,
     AssignInputSerializer,
     CommentInputSerializer,
     EmptySerializer,
     EscalateInputSerializer,
     OpportunitySerializer,
+    QuestionInputSerializer,
     QueueItemSerializer,
     RejectInputSerializer,
     RejectionReasonSerializer,
+    ThreadMessageInputSerializer,
+    ThreadMessageSerializer,
     queue_row_data,
 )
 
@@ -119,6 +125,72 @@ class OpportunityActionViewSet(viewsets.GenericViewSet):
     def reject(self, request, pk=None):
         """Order Management rejection with at least one reason code and a comment (specialist, manager)."""
         return self._run(services.approval_reject, RejectInputSerializer)
+
+    @extend_schema(
+        request=QuestionInputSerializer,
+        responses=ACTION_RESPONSES,
+        examples=[OpenApiExample("A question", value={"question": "Is the PO number on the order form final?"})],
+    )
+    @action(detail=True, methods=["post"], url_path="needs-info")
+    def needs_info(self, request, pk=None):
+        """Ask the rep a question without rejecting (specialist or manager while in the Order Management queue, Billing
+        in Billing's): the status becomes `needs_info`, the SLA clock stands still until the rep answers."""
+        return self._run(services.approval_info_request, QuestionInputSerializer)
+
+    @extend_schema(
+        request={"application/json": AnswerInputSerializer, "multipart/form-data": AnswerInputSerializer},
+        responses=ACTION_RESPONSES,
+        examples=[OpenApiExample("An answer", value={"answer": "Yes: PO 4500012345 is final."})],
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
+    def respond(self, request, pk=None):
+        """The rep's answer (owner rep), optionally with a file: the item returns to the reviewer who asked, at the
+        same queue position, its SLA due time moved by the business hours it waited for the rep."""
+        return self._run(services.approval_info_respond, AnswerInputSerializer)
+
+    @extend_schema(methods=["get"], responses={200: ThreadMessageSerializer(many=True), 404: ERRORS[404]}, request=None)
+    @extend_schema(
+        methods=["post"],
+        request={"application/json": ThreadMessageInputSerializer, "multipart/form-data": ThreadMessageInputSerializer},
+        responses={201: ThreadMessageSerializer, **ERRORS},
+        examples=[OpenApiExample("A comment", value={"body": "@om.emea the signed order form is attached."})],
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[JSONParser, MultiPartParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def comments(self, request, pk=None):
+        """The opportunity's thread, oldest first (GET), or a new message (POST) by anyone who can see it."""
+        pk = self._pk()
+        context = self.get_serializer_context()
+        if request.method == "POST":
+            data = self._validated(ThreadMessageInputSerializer)
+            comment = services.opportunity_comment_add(opportunity_id=pk, actor=request.user, **data)
+            return Response(ThreadMessageSerializer(comment, context=context).data, status=201)
+        self._require_visible(pk)
+        thread = selectors.opportunity_thread(opportunity_id=pk)
+        return Response(ThreadMessageSerializer(thread, many=True, context=context).data)
+
+    @extend_schema(request=None, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERRORS[404]})
+    @action(detail=True, methods=["get"], url_path=r"comments/(?P<comment_id>\d+)/attachment", filter_backends=[])
+    def comment_attachment(self, request, pk=None, comment_id=None):
+        """A thread message's attachment, to whoever may see the opportunity (always a download)."""
+        pk = self._pk()
+        self._require_visible(pk)
+        comment = selectors.opportunity_thread(opportunity_id=pk).filter(pk=comment_id).first()
+        if comment is None or not comment.attachment:
+            raise Http404
+        response = FileResponse(
+            comment.attachment.open("rb"),
+            as_attachment=True,
+            filename=comment.attachment_name,
+            content_type=comment.attachment_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @extend_schema(request=CommentInputSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="billing-approve")

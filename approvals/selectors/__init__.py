@@ -14,6 +14,7 @@ from .queue import (
     region_calendars_clear,
     reviewers,
     submission_list,
+    waiting_for_rep,
 )
 from .review import (
     changes_since_last_rejection,
@@ -22,6 +23,7 @@ from .review import (
     latest_submission,
     open_submission,
     opportunity_actions,
+    opportunity_thread,
     requirements_preview,
 )
 
@@ -39,6 +41,7 @@ __all__ = [
     "opportunity_actions",
     "opportunity_get",
     "opportunity_list",
+    "opportunity_thread",
     "opportunity_scope",
     "priority_reason",
     "queue_filter_sla",
@@ -48,4 +51,5 @@ __all__ = [
     "requirements_preview",
     "reviewers",
     "submission_list",
+    "waiting_for_rep",
 ]

@@ -35,6 +35,17 @@ def approval_queue(*, user: User, stage: str = "om", region: str | None = None) 
     )
 
 
+def waiting_for_rep(*, user: User, stage: str = "om") -> QuerySet[Submission]:
+    """The items of this stage a reviewer asked the rep about and that wait for the answer (out of the queue; the
+    answer brings them back): a specialist's own questions, every visible one for managers and Billing."""
+    qs = Submission.objects.visible_to(user).filter(
+        state=Submission.State.NEEDS_INFO, om_decided_at__isnull=(stage != "billing")
+    )
+    if user.is_specialist:
+        qs = qs.filter(Q(info_requested_by=user) | Q(claimed_by=user))
+    return qs.select_related("opportunity__owner", "info_requested_by").order_by("info_requested_at", "pk")
+
+
 def queue_filter_sla(qs: QuerySet[Submission], sla_state: str, now=None) -> QuerySet[Submission]:
     now = now or timezone.now()
     if sla_state == "breached":

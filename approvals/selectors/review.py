@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from ordermgmt.models import Opportunity, OpportunityEvent, User
 
 from .. import requirements
-from ..models import ALLOWED_TRANSITIONS, Decision, Submission
+from ..models import ALLOWED_TRANSITIONS, Comment, Decision, Submission
 
 
 def open_submission(*, opportunity) -> Submission | None:
@@ -61,6 +61,11 @@ def escalation_counts(*, since=None) -> QuerySet:
     )
 
 
+def opportunity_thread(*, opportunity_id: int) -> QuerySet[Comment]:
+    """An opportunity's thread (comments, questions, answers), oldest first, with their authors."""
+    return Comment.objects.filter(opportunity_id=opportunity_id).select_related("author").order_by("created_at", "pk")
+
+
 def requirements_preview(*, opportunity, quote, documents) -> list:
     """The booking checklist of an UNSAVED opportunity and quote (the rep's form as typed), with `documents` from
     the saved opportunity. Runs no query."""
@@ -75,10 +80,13 @@ def opportunity_actions(*, user: User, opportunity) -> set[str]:
     Status = Opportunity.ApprovalStatus
     actions: set[str] = set()
     owner = user.pk == opportunity.owner_id or user.is_superuser
-    if owner and Status.SUBMITTED in ALLOWED_TRANSITIONS[status] and status != Status.SUBMITTED:
+    in_review = status in (Status.SUBMITTED, Status.NEEDS_INFO)
+    if owner and Status.SUBMITTED in ALLOWED_TRANSITIONS[status] and not in_review:
         actions.add("submit")
     if owner and status == Status.SUBMITTED:
         actions |= {"recall", "escalate"}
+    if owner and status == Status.NEEDS_INFO:
+        actions.add("respond")
     if ((user.is_rep and owner) or user.is_manager) and not opportunity.is_locked:
         actions.add("edit")
     return actions

@@ -10,6 +10,7 @@ from .assignment import (
     specialist_set_coverage,
     specialist_set_out_of_office,
 )
+from .conversation import approval_info_request, approval_info_respond, opportunity_comment_add
 from .decisions import approval_approve, approval_billing_approve, approval_billing_reject, approval_reject
 from .guards import can_review
 from .submission import approval_escalate, approval_recall, approval_submit
@@ -21,10 +22,13 @@ __all__ = [
     "approval_billing_reject",
     "approval_claim",
     "approval_escalate",
+    "approval_info_request",
+    "approval_info_respond",
     "approval_recall",
     "approval_reject",
     "approval_submit",
     "can_review",
+    "opportunity_comment_add",
     "sla_recompute",
     "specialist_set_coverage",
     "specialist_set_out_of_office",

@@ -3,6 +3,7 @@ new state and timings, the opportunity's status and the history line."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -51,7 +52,10 @@ def _decide(
     (with any extra fields) and the history line, all in the caller's transaction."""
     om = decision_stage == Decision.Stage.ORDER_MANAGEMENT
     approved = outcome == Decision.Outcome.APPROVED
+    # Business hours of the stage, without the time the item spent with the rep (needs information).
+    with_rep = submission.om_rep_hours if om else submission.billing_rep_hours
     hours = _hours(submission.clock_started_at if om else submission.om_decided_at, now, submission.region)
+    hours = max(hours - with_rep, Decimal("0"))
     decision = Decision(
         submission=submission, stage=decision_stage, outcome=outcome, actor=actor, on_behalf_of=on_behalf,
         decided_at=now, reasons=reasons or [], comment=comment.strip(), business_hours=hours,

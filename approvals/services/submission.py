@@ -40,6 +40,11 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
     """
     opp = _lock(opportunity_id, actor)
     _require_owner(actor, opp, "submit")
+    if opp.approval_status == Status.NEEDS_INFO:
+        raise InvalidTransition(
+            "A reviewer is waiting for your answer: answer the question instead of submitting again.",
+            from_status=opp.approval_status,
+        )
     _check_transition(opp, Status.SUBMITTED, "submit")
     unmet = requirements.unmet(requirements.Deal.of(opp))
     if unmet:

@@ -6,6 +6,7 @@ call one service, then redirect with a message (Post/Redirect/Get). Domain refus
 page), never a server error.
 """
 
+from .conversation import AskRepView, CommentCreateView, RespondView, comment_attachment
 from .editing import (
     ChecklistView,
     ContactCreateView,
@@ -21,12 +22,14 @@ from .team import CoverageView, OutOfOfficeView, TeamView
 
 __all__ = [
     "ApproveView",
+    "AskRepView",
     "AssignView",
     "BillingApproveView",
     "BillingQueueView",
     "BillingRejectView",
     "ChecklistView",
     "ClaimView",
+    "CommentCreateView",
     "ContactCreateView",
     "ContactOptionsView",
     "CoverageView",
@@ -39,8 +42,10 @@ __all__ = [
     "QueueView",
     "RecallView",
     "RejectView",
+    "RespondView",
     "ReviewView",
     "SubmitView",
     "TeamView",
+    "comment_attachment",
     "document_view",
 ]

@@ -21,6 +21,15 @@ from ..forms import (
     EscalateForm,
 )
 from .common import REP_ROLES, checklist_context, visible_opportunity
+from .conversation import thread_context
+
+Status = Opportunity.ApprovalStatus
+
+
+def _open_question(thread):
+    """The last question of the thread: what the rep must answer now."""
+    return next((message for message in reversed(thread) if message.kind == message.Kind.QUESTION), None)
+
 
 STATUS_CHIPS = [("", "All")] + list(Opportunity.ApprovalStatus.choices)
 
@@ -71,7 +80,9 @@ class OpportunityDetailView(LoginRequiredMixin, TemplateView):
             rejection_labels=[labels.get(code, code) for code in rejection.reasons] if rejection else [],
             actions=selectors.opportunity_actions(user=user, opportunity=opp),
             escalate_form=kwargs.get("escalate_form") or EscalateForm(),
+            **thread_context(user, opp),
         )
+        ctx["question"] = _open_question(ctx["thread"]) if opp.approval_status == Status.NEEDS_INFO else None
         return ctx
 
 

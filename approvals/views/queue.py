@@ -207,6 +207,7 @@ class QueueView(RoleRequiredMixin, TemplateView):
             query=params.urlencode(),
             full_path=self.request.get_full_path(),
             can_assign=can_assign,
+            waiting=list(selectors.waiting_for_rep(user=user, stage=self.stage)[:50]),
         )
         return ctx
 

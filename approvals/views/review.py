@@ -10,17 +10,42 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from ordermgmt import selectors as om_selectors
+from ordermgmt.calendar import business_hours_between
 from ordermgmt.models import Opportunity
 from ordermgmt.web import RoleRequiredMixin, run_service
 
 from .. import requirements, selectors, services
 from ..forms import (
     ApproveForm,
+    QuestionForm,
     RejectForm,
 )
 from ..models import Submission
 from ..sla import business_hours_remaining, sla_state
 from .common import QUEUE_ROLES, Role, checklist_context, visible_opportunity
+from .conversation import thread_context
+
+
+def _sla(submission: Submission | None, now) -> dict | None:
+    """The SLA as the reviewer sees it: running (state, hours left) while in the Order Management queue, paused
+    while the rep holds the item; with the business hours spent with the rep so far."""
+    if submission is None or submission.om_decided_at is not None:
+        return None
+    region = submission.region
+    if submission.state == Submission.State.NEEDS_INFO:
+        held = business_hours_between(submission.info_requested_at, now, region)
+        return {
+            "paused": True,
+            "since": submission.info_requested_at,
+            "hours_remaining": business_hours_remaining(submission.sla_due_at, submission.info_requested_at, region),
+            "with_rep": round(float(submission.om_rep_hours) + held, 2),
+        }
+    return {
+        "paused": False,
+        "state": sla_state(now=now, at_risk_at=submission.sla_at_risk_at, due_at=submission.sla_due_at),
+        "hours_remaining": business_hours_remaining(submission.sla_due_at, now, region),
+        "with_rep": float(submission.om_rep_hours),
+    }
 
 
 class ReviewView(RoleRequiredMixin, TemplateView):
@@ -40,12 +65,7 @@ class ReviewView(RoleRequiredMixin, TemplateView):
         opp = visible_opportunity(user, kwargs["pk"])
         submission = selectors.open_submission(opportunity=opp)
         now = timezone.now()
-        sla = None
-        if submission is not None and submission.state == submission.State.SUBMITTED:
-            sla = {
-                "state": sla_state(now=now, at_risk_at=submission.sla_at_risk_at, due_at=submission.sla_due_at),
-                "hours_remaining": business_hours_remaining(submission.sla_due_at, now, submission.region),
-            }
+        sla = _sla(submission, now)
         rejection = selectors.last_rejection(opportunity=opp)
         labels = dict(requirements.rejection_reasons())
         stage = self.review_stage(opp)
@@ -68,6 +88,8 @@ class ReviewView(RoleRequiredMixin, TemplateView):
             sla=sla,
             stage=stage,
             approve_form=kwargs.get("approve_form") or ApproveForm(),
+            question_form=QuestionForm(),
+            **thread_context(user, opp),
             reject_form=kwargs.get("reject_form") or RejectForm(),
             reviewers=list(selectors.reviewers()) if user.is_manager else [],
             queue_url=reverse("approvals:billing_queue" if stage == "billing" else "approvals:queue"),

@@ -3,7 +3,6 @@ lock, attachments, and the request type's own fields."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,7 +20,6 @@ from ordermgmt.services import notification_send, upload_check
 
 from ..models import Case, CaseAttachment, CaseEvent, RequestType, Team
 
-MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]+)")
 MAX_TEXT = 500
 MAX_TEXTAREA = 5000
 

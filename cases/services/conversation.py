@@ -10,10 +10,10 @@ from django.utils import timezone
 from ordermgmt.calendar import business_hours_between
 from ordermgmt.exceptions import PermissionDeniedError
 from ordermgmt.models import User
+from ordermgmt.services import mentioned_usernames
 
 from ..models import CaseAttachment, CaseComment
 from .common import (
-    MENTION_RE,
     _attach,
     _event,
     _locked,
@@ -22,16 +22,6 @@ from .common import (
     can_work,
     is_team_member,
 )
-
-
-def mentioned_usernames(body: str) -> list[str]:
-    """The distinct @usernames in a text, in order of appearance (trailing punctuation dropped)."""
-    seen: list[str] = []
-    for raw in MENTION_RE.findall(body):
-        name = raw.rstrip(".-+")
-        if name and name not in seen:
-            seen.append(name)
-    return seen
 
 
 @transaction.atomic

@@ -111,6 +111,7 @@ def kpi_summary(scope: Scope) -> dict:
         "approval_sla_met": sla["met"],
         "median_decision_business_hours": sla["median"],
         "p90_decision_business_hours": sla["p90"],
+        "avg_with_rep_business_hours": sla["with_rep"],
         "approval_accuracy_pct": accuracy["pct"],
         "approval_accuracy_decided": accuracy["decided"],
         "approval_accuracy_rejected": accuracy["rejected"],

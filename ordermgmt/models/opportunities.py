@@ -94,13 +94,19 @@ class Opportunity(TimeStampedModel):
     class ApprovalStatus(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
+        NEEDS_INFO = "needs_info", "Waiting for the rep"
         OM_APPROVED = "om_approved", "Approved by Order Management"
         OM_REJECTED = "om_rejected", "Rejected by Order Management"
         BILLING_REJECTED = "billing_rejected", "Rejected by Billing"
         CLOSED_WON = "closed_won", "Closed Won"
 
     # While in one of these the rep cannot edit the opportunity.
-    LOCKED_STATUSES = (ApprovalStatus.SUBMITTED, ApprovalStatus.OM_APPROVED, ApprovalStatus.CLOSED_WON)
+    LOCKED_STATUSES = (
+        ApprovalStatus.SUBMITTED,
+        ApprovalStatus.NEEDS_INFO,
+        ApprovalStatus.OM_APPROVED,
+        ApprovalStatus.CLOSED_WON,
+    )
 
     name = models.CharField(max_length=255)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="opportunities")

@@ -5,6 +5,7 @@ from .customers import contact_create, contact_update
 from .documents import ALLOWED_DOCUMENT_TYPES, document_create, upload_check
 from .events import opportunity_event_record, opportunity_events_record
 from .messaging import (
+    mentioned_usernames,
     notification_email_send,
     notification_mark_read,
     notification_send,
@@ -35,6 +36,7 @@ __all__ = [
     "contact_create",
     "contact_update",
     "document_create",
+    "mentioned_usernames",
     "notification_email_send",
     "notification_mark_read",
     "notification_send",

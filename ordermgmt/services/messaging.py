@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -20,6 +21,19 @@ from ..models import (
 )
 
 logger = logging.getLogger(__name__)
+
+MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]+)")
+
+
+def mentioned_usernames(body: str) -> list[str]:
+    """The distinct @usernames in a text, in order of appearance (trailing punctuation dropped): the mention rule
+    of every conversation (case comments, opportunity threads)."""
+    seen: list[str] = []
+    for raw in MENTION_RE.findall(body):
+        name = raw.rstrip(".-+")
+        if name and name not in seen:
+            seen.append(name)
+    return seen
 
 
 def outbox_enqueue(*, task: str, kwargs: dict[str, Any]) -> OutboxMessage:

@@ -22,7 +22,11 @@ def _lock_opportunity(pk: int | None, discrepancy: Discrepancy) -> Opportunity:
     opp = Opportunity.objects.select_for_update(no_key=True).filter(pk=pk).first()
     if opp is None:
         raise Conflict(f"Discrepancy {discrepancy.pk}: its opportunity no longer exists; re-run the reconciliation.")
-    if opp.approval_status in (Opportunity.ApprovalStatus.SUBMITTED, Opportunity.ApprovalStatus.OM_APPROVED):
+    if opp.approval_status in (
+        Opportunity.ApprovalStatus.SUBMITTED,
+        Opportunity.ApprovalStatus.NEEDS_INFO,
+        Opportunity.ApprovalStatus.OM_APPROVED,
+    ):
         raise Conflict(f"Discrepancy {discrepancy.pk}: {opp} is in approval; fix it once the decision is made.")
     return opp
 

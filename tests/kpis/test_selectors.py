@@ -57,14 +57,14 @@ def sla_data(emea_rep, amer_rep):
 def test_approval_sla_share_median_and_p90_for_a_region(sla_data):
     result = s.approval_sla(scope(region="EMEA"))
 
-    assert result == {"pct": 60.0, "decided": 5, "met": 3, "median": 12.0, "p90": 23.0}
+    assert result == {"pct": 60.0, "decided": 5, "met": 3, "median": 12.0, "p90": 23.0, "with_rep": 0.0}
 
 
 def test_approval_sla_all_regions_includes_the_other_region(sla_data):
     result = s.approval_sla(scope())
 
     # 3 of 6; hours 2, 5, 12, 12.5, 30, 40: median (12 + 12.5) / 2, p90 at 0.9 * 5 = 4.5 -> 30 + 0.5 * 10.
-    assert result == {"pct": 50.0, "decided": 6, "met": 3, "median": 12.25, "p90": 35.0}
+    assert result == {"pct": 50.0, "decided": 6, "met": 3, "median": 12.25, "p90": 35.0, "with_rep": 0.0}
 
 
 def test_approval_sla_for_one_specialist_and_per_region_and_person(sla_data):
@@ -78,7 +78,8 @@ def test_approval_sla_for_one_specialist_and_per_region_and_person(sla_data):
 
 
 def test_approval_sla_of_an_empty_period_is_no_data(sla_data):
-    assert s.approval_sla(scope(quarter(2025, 1))) == {"pct": None, "decided": 0, "met": 0, "median": None, "p90": None}
+    empty = {"pct": None, "decided": 0, "met": 0, "median": None, "p90": None, "with_rep": None}
+    assert s.approval_sla(scope(quarter(2025, 1))) == empty
 
 
 def test_approval_sla_in_a_month_period(sla_data):
