@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.urls import reverse_lazy
 
@@ -208,14 +210,33 @@ class CoverageForm(forms.Form):
 
 
 class OutOfOfficeForm(forms.Form):
+    """An absence and its backup. Times are typed and shown in `tz` (the specialist's region), and named so."""
+
     start = forms.DateTimeField(required=False, widget=DateTimeInput, label="Out from")
     end = forms.DateTimeField(required=False, widget=DateTimeInput, label="Until")
     backup = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Backup")
 
-    def __init__(self, *args, backups=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, backups=None, tz: ZoneInfo | None = None, **kwargs):
+        self.tz = tz or ZoneInfo("UTC")
+        initial = dict(kwargs.pop("initial", None) or {})
+        for name in ("start", "end"):
+            if initial.get(name) is not None:
+                initial[name] = initial[name].astimezone(self.tz)
+        super().__init__(*args, initial=initial, **kwargs)
         self.fields["backup"].queryset = backups if backups is not None else User.objects.none()
+        for name in ("start", "end"):
+            self.fields[name].label = f"{self.fields[name].label} ({self.tz.key})"
         _bootstrap(self)
+
+    def _in_zone(self, value):
+        """The typed wall-clock time read in the form's zone (Django reads it in the server's)."""
+        return value.replace(tzinfo=None).replace(tzinfo=self.tz) if value is not None else None
+
+    def clean_start(self):
+        return self._in_zone(self.cleaned_data["start"])
+
+    def clean_end(self):
+        return self._in_zone(self.cleaned_data["end"])
 
 
 class QuestionForm(forms.Form):

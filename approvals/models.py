@@ -99,11 +99,18 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_submissions"
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Out of office: the claimer whose item their backup holds until they are back (then it returns to them).
+    handed_over_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     # SLA: the clock starts at the next business opening when submitted after the cut-off or outside hours.
     clock_started_at = models.DateTimeField()
     sla_at_risk_at = models.DateTimeField(help_text="When less than 25% of the SLA is left.")
     sla_due_at = models.DateTimeField()
+    # SLA alerts, each sent once (by beat, in the queue region's business hours).
+    sla_at_risk_alerted_at = models.DateTimeField(null=True, blank=True)
+    sla_breach_alerted_at = models.DateTimeField(null=True, blank=True)
     held_until = models.DateField(
         null=True, blank=True, help_text="Approved but held: the start date is more than 15 days after submission."
     )

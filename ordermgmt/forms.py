@@ -9,3 +9,18 @@ class SignInForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if user.role == user.Role.INTEGRATION:
             raise forms.ValidationError("Integration accounts use API tokens, not the web sign-in.", code="api_only")
+
+
+class EmailPreferencesForm(forms.Form):
+    """Which notification kinds also come by email (all by default); the others stay in product only."""
+
+    email_kinds = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple, label="Also send me an email for"
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import NOTIFICATION_KINDS
+
+        super().__init__(*args, **kwargs)
+        self.fields["email_kinds"].choices = NOTIFICATION_KINDS
+        self.fields["email_kinds"].widget.attrs["class"] = "form-check-input"

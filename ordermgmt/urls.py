@@ -15,6 +15,7 @@ urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("notifications/read/", views.NotificationReadView.as_view(), name="notifications_read"),
     path("notifications/count/", views.notification_count, name="notifications_count"),
+    path("notifications/settings/", views.NotificationSettingsView.as_view(), name="notification_settings"),
     path("tokens/", views.TokenListView.as_view(), name="tokens"),
     path("tokens/<int:pk>/<str:action>/", views.TokenActionView.as_view(), name="token_action"),
     path("", views.HomeView.as_view(), name="home"),

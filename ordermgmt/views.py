@@ -15,7 +15,8 @@ from django.views.generic import ListView
 from . import selectors, services, web
 from .api.throttling import ClientScopedRateThrottle
 from .exceptions import NotVisibleError
-from .forms import SignInForm
+from .forms import EmailPreferencesForm, SignInForm
+from .models import NOTIFICATION_KINDS
 
 
 def ping(request):
@@ -93,6 +94,28 @@ class NotificationReadView(LoginRequiredMixin, View):
         if ids is None:
             messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
         return redirect(web.safe_next(request, reverse("notifications")))
+
+
+class NotificationSettingsView(LoginRequiredMixin, View):
+    """Email per kind of notification: every kind is in product; a person mutes the emails they do not want."""
+
+    template_name = "ordermgmt/notification_settings.html"
+
+    def get(self, request):
+        muted = set(request.user.muted_email_kinds or ())
+        kinds = [kind for kind, _label in NOTIFICATION_KINDS if kind not in muted]
+        return render(request, self.template_name, {"form": EmailPreferencesForm(initial={"email_kinds": kinds})})
+
+    def post(self, request):
+        form = EmailPreferencesForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose kinds from the list.")
+            return render(request, self.template_name, {"form": form}, status=400)
+        wanted = set(form.cleaned_data["email_kinds"])
+        muted = [kind for kind, _label in NOTIFICATION_KINDS if kind not in wanted]
+        services.user_email_preferences_set(user=request.user, muted_kinds=muted)
+        messages.success(request, f"Saved: {len(wanted)} kind(s) by email, {len(muted)} in product only.")
+        return redirect("notification_settings")
 
 
 @login_required

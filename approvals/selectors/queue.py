@@ -46,6 +46,13 @@ def waiting_for_rep(*, user: User, stage: str = "om") -> QuerySet[Submission]:
     return qs.select_related("opportunity__owner", "info_requested_by").order_by("info_requested_at", "pk")
 
 
+def out_of_office_now(*, now=None) -> QuerySet[User]:
+    """Who is out of office now and who covers them (the manager's "who covers whom today")."""
+    return (
+        User.objects.away_at(now or timezone.now()).select_related("backup", "region").order_by("region_id", "username")
+    )
+
+
 def queue_filter_sla(qs: QuerySet[Submission], sla_state: str, now=None) -> QuerySet[Submission]:
     now = now or timezone.now()
     if sla_state == "breached":

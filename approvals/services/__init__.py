@@ -3,14 +3,10 @@ opportunity row, validates the transition against ALLOWED_TRANSITIONS, writes th
 the history, and queues notifications after commit. Re-exported here: callers write `from approvals import services`.
 """
 
-from .assignment import (
-    approval_assign,
-    approval_claim,
-    sla_recompute,
-    specialist_set_coverage,
-    specialist_set_out_of_office,
-)
+from .alerts import sla_alerts_send
+from .assignment import approval_assign, approval_claim, sla_recompute
 from .conversation import approval_info_request, approval_info_respond, opportunity_comment_add
+from .coverage import coverage_sweep, specialist_set_coverage, specialist_set_out_of_office
 from .decisions import approval_approve, approval_billing_approve, approval_billing_reject, approval_reject
 from .guards import can_review
 from .submission import approval_escalate, approval_recall, approval_submit
@@ -28,7 +24,9 @@ __all__ = [
     "approval_reject",
     "approval_submit",
     "can_review",
+    "coverage_sweep",
     "opportunity_comment_add",
+    "sla_alerts_send",
     "sla_recompute",
     "specialist_set_coverage",
     "specialist_set_out_of_office",

@@ -1,5 +1,5 @@
-"""Who works a queue item: claim, a manager's assignment, coverage of other regions, out-of-office hand-over, and
-the SLA re-evaluation after a calendar edit."""
+"""Who works a queue item: claim, a manager's assignment, and the SLA re-evaluation after a calendar edit (coverage
+and out of office are in `coverage`)."""
 
 from __future__ import annotations
 
@@ -71,51 +71,6 @@ def approval_assign(*, opportunity_id: int, actor: User, assignee: User) -> Oppo
             url=reverse("approvals:review", args=[opp.pk]),
         )
     return opp
-
-
-@transaction.atomic
-def specialist_set_coverage(*, actor: User, specialist: User, regions: list[str]) -> User:
-    """A manager sets the extra regions a specialist covers (PTO, end of month or quarter)."""
-    if not actor.is_manager:
-        raise PermissionDeniedError("Only managers set coverage.")
-    if not specialist.is_specialist:
-        raise ValidationError({"specialist": ["Coverage applies to Order Management specialists."]})
-    specialist.covered_regions.set(Region.objects.filter(pk__in=regions).exclude(pk=specialist.region_id))
-    specialist.forget_region_codes()
-    return specialist
-
-
-@transaction.atomic
-def specialist_set_out_of_office(*, actor: User, specialist: User, start, end, backup: User | None) -> int:
-    """A manager records a specialist's absence and backup; their claimed queue items move to the backup at once,
-    recorded as done on the specialist's behalf. Returns how many items moved."""
-    if not actor.is_manager:
-        raise PermissionDeniedError("Only managers set out-of-office delegation.")
-    if backup is not None and (backup.pk == specialist.pk or not (backup.is_specialist or backup.is_manager)):
-        raise ValidationError({"backup": ["Choose another specialist or a manager as backup."]})
-    if start and end and end <= start:
-        raise ValidationError({"out_of_office_until": ["The end must be after the start."]})
-    specialist.out_of_office_from, specialist.out_of_office_until, specialist.backup = start, end, backup
-    specialist.save(update_fields=["out_of_office_from", "out_of_office_until", "backup"])
-    if backup is None:
-        return 0
-    moved = list(
-        Submission.objects.select_for_update(of=("self",))
-        .select_related("opportunity")
-        .filter(claimed_by=specialist, state__in=Submission.OPEN_STATES)
-    )
-    for submission in moved:
-        submission.claimed_by = backup
-        submission.save(update_fields=["claimed_by"])
-        opportunity_event_record(
-            opportunity=submission.opportunity,
-            actor=actor,
-            on_behalf_of=specialist,
-            action="reassigned",
-            changes={"claimed_by": [specialist.username, backup.username]},
-            comment="Out of office: handed to backup",
-        )
-    return len(moved)
 
 
 @transaction.atomic

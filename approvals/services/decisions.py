@@ -23,6 +23,7 @@ from .guards import (
     _hours,
     _lock,
     _move,
+    _notify_billing,
     _notify_rep,
     _on_behalf_of,
     _open_submission,
@@ -113,6 +114,7 @@ def approval_approve(*, opportunity_id: int, actor: User, comment: str = "", now
         else ""
     )
     _notify_rep(opp, "om_approved", f"{opp.name} was approved by Order Management and sent to Billing.{held}")
+    _notify_billing(opp, f"{opp.name} ({opp.account.name}) was approved by {actor} and waits for Billing's review.")
     return opp
 
 

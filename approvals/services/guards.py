@@ -6,7 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from ordermgmt.calendar import business_hours_between
 from ordermgmt.exceptions import (
@@ -117,22 +119,46 @@ def _move(opp: Opportunity, status: str, *, stage: str | None = None, **fields) 
     return ["approval_status", "stage", "version", "updated_at", *fields]
 
 
+def delegate(user: User, now=None) -> User:
+    """Who gets what is meant for `user` now: their backup while they are out of office, else themselves."""
+    if user.backup_id and user.is_away(now or timezone.now()):
+        return user.backup
+    return user
+
+
+def _notify_users(users, opp: Opportunity, verb: str, message: str) -> None:
+    """Notify each person once, with a link to the review page."""
+    url = reverse("approvals:review", args=[opp.pk])
+    for user in {u.pk: u for u in users}.values():
+        notification_send(recipient=user, verb=verb, message=message, opportunity=opp, url=url)
+
+
 def _notify_reviewers(submission: Submission, verb: str, message: str) -> None:
-    """The claimer if claimed, else every active specialist of the queue's region (and those covering it)."""
+    """The claimer if claimed, else every active specialist of the queue's region (and those covering it); each
+    replaced by their backup while out of office."""
+    now = timezone.now()
     if submission.claimed_by_id:
-        recipients = [submission.claimed_by]
+        people = [submission.claimed_by]
     else:
-        recipients = list(User.objects.with_role(User.Role.SPECIALIST).filter(region_id=submission.region_id)) + list(
-            User.objects.with_role(User.Role.SPECIALIST).filter(covered_regions=submission.region_id)
+        region = submission.region_id
+        people = (
+            User.objects.with_role(User.Role.SPECIALIST)
+            .filter(Q(region_id=region) | Q(covered_regions=region))
+            .select_related("backup")
+            .distinct()
         )
-    for user in {u.pk: u for u in recipients}.values():
-        notification_send(
-            recipient=user,
-            verb=verb,
-            message=message,
-            opportunity=submission.opportunity,
-            url=reverse("approvals:review", args=[submission.opportunity_id]),
-        )
+    _notify_users([delegate(user, now) for user in people], submission.opportunity, verb, message)
+
+
+def _notify_region_managers(submission: Submission, verb: str, message: str) -> None:
+    """The managers of the queue's region (and those without a region, who manage every region)."""
+    region = submission.region_id
+    managers = User.objects.with_role(User.Role.MANAGER).filter(Q(region_id=region) | Q(region__isnull=True))
+    _notify_users(managers, submission.opportunity, verb, message)
+
+
+def _notify_billing(opp: Opportunity, message: str) -> None:
+    _notify_users(User.objects.with_role(User.Role.BILLING), opp, "billing_review", message)
 
 
 def _notify_rep(opp: Opportunity, verb: str, message: str) -> None:

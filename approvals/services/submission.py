@@ -25,6 +25,7 @@ from .guards import (
     _check_transition,
     _lock,
     _move,
+    _notify_region_managers,
     _notify_reviewers,
     _open_submission,
     _require_owner,
@@ -88,6 +89,8 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
     opp.save(update_fields=moved)
     if resubmission:
         _notify_reviewers(submission, "resubmitted", f"{opp.name} was fixed and resubmitted by {actor}.")
+    else:
+        _notify_reviewers(submission, "submitted", f"New in the {submission.region_id} queue: {opp.name} from {actor}.")
     return opp
 
 
@@ -155,4 +158,7 @@ def approval_escalate(*, opportunity_id: int, actor: User, reason: str, to_regio
     submission.save()
     opportunity_event_record(opportunity=opp, actor=actor, action="escalated", changes=changes, comment=reason.strip())
     _notify_reviewers(submission, "escalated", f"Escalated: {opp.name} ({reason.strip()[:120]})")
+    _notify_region_managers(
+        submission, "escalated", f"{actor} escalated {opp.name} in the {submission.region_id} queue: {reason.strip()}"
+    )
     return opp

@@ -18,7 +18,7 @@ from .editing import (
 from .opportunities import EscalateView, MyOpportunitiesView, OpportunityDetailView, RecallView, SubmitView
 from .queue import AssignView, BillingQueueView, ClaimView, QueueView
 from .review import ApproveView, BillingApproveView, BillingRejectView, RejectView, ReviewView
-from .team import CoverageView, OutOfOfficeView, TeamView
+from .team import CoverageView, MyOutOfOfficeView, OutOfOfficeView, TeamView
 
 __all__ = [
     "ApproveView",
@@ -36,6 +36,7 @@ __all__ = [
     "DocumentUploadView",
     "EscalateView",
     "MyOpportunitiesView",
+    "MyOutOfOfficeView",
     "OpportunityDetailView",
     "OpportunityFormView",
     "OutOfOfficeView",

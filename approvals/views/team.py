@@ -1,6 +1,9 @@
-"""The manager's team page: coverage of other regions and out-of-office hand-over."""
+"""The manager's team page (coverage of other regions, out of office, who covers whom today) and a specialist's own
+out of office."""
 
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,17 +44,23 @@ class TeamView(RoleRequiredMixin, TemplateView):
                 initial={"regions": [r.pk for r in person.covered_regions.all()]}, prefix=f"c{person.pk}"
             )
             ooo = invalid.get(person.pk) or OutOfOfficeForm(
-                initial={
-                    "start": person.out_of_office_from,
-                    "end": person.out_of_office_until,
-                    "backup": person.backup_id,
-                },
+                initial=_absence(person),
                 backups=backups.exclude(pk=person.pk),
+                tz=_zone(person),
                 prefix=f"o{person.pk}",
             )
             rows.append({"person": person, "coverage": coverage, "ooo": ooo})
-        ctx.update(rows=rows, regions=Region.Code.choices)
+        ctx.update(rows=rows, regions=Region.Code.choices, away=list(selectors.out_of_office_now()))
         return ctx
+
+
+def _zone(person: User) -> ZoneInfo:
+    """The zone a specialist's absence is typed and shown in: their region's."""
+    return ZoneInfo(person.region.timezone) if person.region_id else ZoneInfo("UTC")
+
+
+def _absence(person: User) -> dict:
+    return {"start": person.out_of_office_from, "end": person.out_of_office_until, "backup": person.backup_id}
 
 
 def _specialist(pk) -> User:
@@ -84,7 +93,7 @@ class OutOfOfficeView(TeamView):
     def post(self, request, pk):
         person = _specialist(pk)
         form = OutOfOfficeForm(
-            request.POST, backups=selectors.reviewers().exclude(pk=person.pk), prefix=f"o{person.pk}"
+            request.POST, backups=selectors.reviewers().exclude(pk=person.pk), tz=_zone(person), prefix=f"o{person.pk}"
         )
         if not form.is_valid():
             messages.error(request, f"Out of office for {person} was not saved: please correct the form.")
@@ -99,5 +108,39 @@ class OutOfOfficeView(TeamView):
         except ValidationError as exc:
             messages.error(request, error_text(exc))
             return redirect("approvals:team")
-        messages.success(request, f"Out of office saved for {person}; {moved} claimed item(s) moved to the backup.")
+        messages.success(request, f"Out of office saved for {person}; {moved} claimed item(s) moved now.")
         return redirect("approvals:team")
+
+
+class MyOutOfOfficeView(RoleRequiredMixin, TemplateView):
+    """A specialist's own out of office: dates and times in their region's zone, and who takes over."""
+
+    roles = (Role.SPECIALIST,)
+    template_name = "approvals/out_of_office.html"
+
+    def form(self, data=None) -> OutOfOfficeForm:
+        me = self.request.user
+        backups = selectors.reviewers().exclude(pk=me.pk)
+        return OutOfOfficeForm(data, initial=_absence(me), backups=backups, tz=_zone(me))
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(form=kwargs.get("form") or self.form(), zone=_zone(self.request.user).key)
+        return ctx
+
+    def post(self, request):
+        form = self.form(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Your out of office was not saved: please correct the form.")
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        data = form.cleaned_data
+        if run_service(
+            request,
+            services.specialist_set_out_of_office,
+            specialist=request.user,
+            start=data["start"],
+            end=data["end"],
+            backup=data["backup"],
+        ):
+            messages.success(request, "Out of office saved: your claimed items and notifications follow it.")
+        return redirect("approvals:my_out_of_office")

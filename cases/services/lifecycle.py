@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ordermgmt.calendar import business_hours_between
@@ -116,6 +117,10 @@ def case_open(
         possible_duplicate_of=duplicate.number if duplicate else None,
         related_to=related.number if related else None,
     )
+    team = case.team
+    members = User.objects.filter(Q(role=team.member_role) | Q(case_teams=team), is_active=True).exclude(pk=actor.pk)
+    for member in members.distinct():
+        _notify(case, member, "case_new", f"New {rt.name} case {case.number} for {team.name}: {case.subject[:120]}")
     return case
 
 

@@ -8,13 +8,14 @@ records, their invariants (as database constraints) and the foundation's visibil
 from .base import TimeStampedModel
 from .customers import Account, Contact
 from .documents import Document, document_upload_to
-from .messaging import Notification, OutboxMessage
+from .messaging import NOTIFICATION_KINDS, Notification, OutboxMessage
 from .opportunities import Opportunity, OpportunityEvent, OpportunityQuerySet, Quote
 from .people import OrderUserManager, User, UserQuerySet
 from .regions import Region, RegionClosure, validate_timezone
 from .tokens import ApiToken
 
 __all__ = [
+    "NOTIFICATION_KINDS",
     "Account",
     "ApiToken",
     "Contact",

@@ -8,6 +8,32 @@ from django.db.models import Q
 
 from .opportunities import Opportunity
 
+# Every kind of notification (its `verb`), as a person chooses which ones also come by email.
+NOTIFICATION_KINDS = [
+    ("submitted", "A new submission in your queue"),
+    ("resubmitted", "A fixed deal resubmitted to your queue"),
+    ("escalated", "Escalations"),
+    ("assigned", "Items assigned to you"),
+    ("sla_at_risk", "SLA at risk (75% used)"),
+    ("sla_breached", "SLA breached"),
+    ("needs_info", "A reviewer's question about your deal"),
+    ("info_provided", "The rep's answer to your question"),
+    ("comment", "Messages on a deal's conversation"),
+    ("mention", "@mentions"),
+    ("billing_review", "Deals approved by Order Management, for Billing"),
+    ("om_approved", "Your deal approved by Order Management"),
+    ("om_rejected", "Your deal rejected by Order Management"),
+    ("billing_rejected", "Your deal rejected by Billing"),
+    ("closed_won", "Your deal Closed Won"),
+    ("case_new", "New cases for your team"),
+    ("case_assigned", "Cases assigned to you"),
+    ("case_taken", "Your case taken by the team"),
+    ("case_reply", "Replies on cases"),
+    ("case_mention", "@mentions on cases"),
+    ("csat_invitation", "The quarterly satisfaction survey"),
+    ("license_tickets", "License delivery tickets"),
+]
+
 
 class Notification(models.Model):
     """An in-product notification (the badge); the same message also goes out by email."""

@@ -14,6 +14,11 @@ class UserQuerySet(models.QuerySet):
     def with_role(self, *roles: str) -> UserQuerySet:
         return self.filter(role__in=roles, is_active=True)
 
+    def away_at(self, now) -> UserQuerySet:
+        """Out of office at `now` (the same rule as `User.is_away`)."""
+        started = Q(out_of_office_from__lte=now)
+        return self.filter(started & (Q(out_of_office_until__isnull=True) | Q(out_of_office_until__gt=now)))
+
 
 class OrderUserManager(UserManager.from_queryset(UserQuerySet)):
     pass
@@ -47,6 +52,10 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="backing_up",
         help_text="Who takes over claimed items while this person is out of office.",
+    )
+
+    muted_email_kinds = models.JSONField(
+        default=list, blank=True, help_text="Notification kinds this person gets in product only, without an email."
     )
 
     objects = OrderUserManager()
@@ -84,6 +93,11 @@ class User(AbstractUser):
     @property
     def is_billing(self) -> bool:
         return self.role == self.Role.BILLING
+
+    def is_away(self, now) -> bool:
+        """Out of office at `now` (from its start, until its end; no end: until cleared)."""
+        start, end = self.out_of_office_from, self.out_of_office_until
+        return start is not None and start <= now and (end is None or now < end)
 
     def region_codes(self) -> list[str]:
         """The regions whose queue this person works: their own first, then the ones they cover (in code order).

@@ -23,7 +23,14 @@ from .opportunities import (
     opportunity_record_delete,
     opportunity_update,
 )
-from .people import api_token_issue, api_token_revoke, api_token_rotate, user_upsert
+from .people import (
+    api_token_issue,
+    api_token_revoke,
+    api_token_rotate,
+    user_email_preferences_set,
+    user_out_of_office_set,
+    user_upsert,
+)
 
 __all__ = [
     "ALLOWED_DOCUMENT_TYPES",
@@ -51,5 +58,7 @@ __all__ = [
     "outbox_enqueue",
     "outbox_publish",
     "upload_check",
+    "user_email_preferences_set",
+    "user_out_of_office_set",
     "user_upsert",
 ]

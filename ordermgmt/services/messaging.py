@@ -87,11 +87,12 @@ def outbox_drain(*, older_than_seconds: int = 5, limit: int = 500) -> int:
 def notification_send(
     *, recipient: User, verb: str, message: str, opportunity: Opportunity | None = None, url: str = ""
 ) -> Notification:
-    """Create an in-product notification and queue its email (sent after commit, through the outbox)."""
+    """Create an in-product notification and queue its email (sent after commit, through the outbox), unless the
+    recipient muted email for this kind."""
     notification = Notification.objects.create(
         recipient=recipient, verb=verb, message=message, opportunity=opportunity, url=url
     )
-    if recipient.email:
+    if recipient.email and verb not in (recipient.muted_email_kinds or ()):
         outbox_enqueue(task="ordermgmt.tasks.notification_email_send", kwargs={"notification_id": notification.pk})
     return notification
 

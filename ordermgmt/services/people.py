@@ -11,6 +11,7 @@ from django.db import transaction
 
 from ..exceptions import NotVisibleError
 from ..models import (
+    NOTIFICATION_KINDS,
     ApiToken,
     User,
 )
@@ -67,3 +68,27 @@ def api_token_rotate(*, actor: User, token_id: int) -> tuple[ApiToken, str]:
     old = _owned_token(actor=actor, token_id=token_id)
     old.delete()
     return api_token_issue(user=old.user, name=old.name)
+
+
+@transaction.atomic
+def user_out_of_office_set(*, user: User, start, end, backup: User | None) -> User:
+    """Record a person's out-of-office window and backup (the approvals coverage service decides who may)."""
+    if start and end and end <= start:
+        raise ValidationError({"end": ["The end must be after the start."]})
+    if end and not start:
+        raise ValidationError({"start": ["Give the start of the absence."]})
+    user.out_of_office_from, user.out_of_office_until, user.backup = start, end, backup
+    user.save(update_fields=["out_of_office_from", "out_of_office_until", "backup"])
+    return user
+
+
+@transaction.atomic
+def user_email_preferences_set(*, user: User, muted_kinds: list[str]) -> User:
+    """The notification kinds `user` gets in product only (no email). An unknown kind is a 400 naming the field."""
+    known = {kind for kind, _label in NOTIFICATION_KINDS}
+    unknown = sorted(set(muted_kinds) - known)
+    if unknown:
+        raise ValidationError({"muted_email_kinds": [f"Unknown notification kind(s): {', '.join(unknown)}."]})
+    user.muted_email_kinds = sorted(set(muted_kinds))
+    user.save(update_fields=["muted_email_kinds"])
+    return user

@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULER = "ordermgmt.beat:SettingsSeededScheduler"
 # where an admin can move them). Every job is idempotent per period anyway.
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {"task": "ordermgmt.tasks.outbox_drain", "schedule": timedelta(seconds=30)},
+    # At-risk and breach alerts, once each, sent in the queue region's business hours.
+    "sla-alerts": {"task": "approvals.tasks.sla_alerts_send", "schedule": timedelta(minutes=5)},
+    # Out of office: hand claimed items to the backup at its start, back at its end.
+    "coverage-sweep": {"task": "approvals.tasks.coverage_sweep", "schedule": timedelta(minutes=5)},
     "license-review-apac": {
         "task": "licenses.tasks.license_review_run",
         "schedule": crontab(hour=1, minute=0),

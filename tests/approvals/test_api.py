@@ -1,13 +1,14 @@
 """Every transition of the approval workflow and every refusal (role, object, state), through the API."""
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import timezone
 
 from approvals.models import Decision, Submission
 from ordermgmt.models import Notification, Opportunity, OpportunityEvent
@@ -257,7 +258,8 @@ def test_backup_acts_on_behalf_of_an_out_of_office_specialist(as_user, manager, 
 
     backup = SpecialistFactory()
     post(as_user(specialist), submitted, "claim")
-    moved = specialist_set_out_of_office(actor=manager, specialist=specialist, start=None, end=None, backup=backup)
+    away = timezone.now() - timedelta(minutes=1)  # an absence already started: the items move at once
+    moved = specialist_set_out_of_office(actor=manager, specialist=specialist, start=away, end=None, backup=backup)
     assert moved == 1
     assert Submission.objects.get(opportunity=submitted).claimed_by == backup
     event = OpportunityEvent.objects.get(opportunity=submitted, action="reassigned")

@@ -10,8 +10,14 @@ from django.core.exceptions import ValidationError
 from cases import selectors, services, sla
 from cases.models import ALLOWED_TRANSITIONS, Case, CaseEvent
 from ordermgmt.exceptions import Conflict, InvalidTransition, PermissionDeniedError
-from ordermgmt.models import Notification
-from tests.ordermgmt.factories import ManagerFactory, OpportunityFactory, RepFactory, SpecialistFactory
+from ordermgmt.models import Notification, User
+from tests.ordermgmt.factories import (
+    ManagerFactory,
+    OpportunityFactory,
+    RepFactory,
+    SpecialistFactory,
+    UserFactory,
+)
 
 from .conftest import member
 from .helpers import open_case
@@ -36,6 +42,18 @@ def test_open_gives_a_human_number_and_records_the_event(opp):
     assert case.region_id == opp.region_id
     assert case.field_values == {"quote_number": "Q-000123"}
     assert list(case.events.values_list("action", "to_status")) == [("opened", "new")]
+
+
+def test_a_new_case_notifies_its_team_by_role_and_by_name(opp):
+    by_role = UserFactory(username="dd_by_role", role=User.Role.DEAL_DESK)
+    by_name = member(username="dd_by_name", role=User.Role.BILLING)  # a billing person added to Deal Desk
+    UserFactory(username="billing_other", role=User.Role.BILLING)  # not in the team
+
+    case = open_case(opp)
+
+    notified = Notification.objects.filter(verb="case_new").values_list("recipient__username", flat=True)
+    assert sorted(notified) == sorted([by_role.username, by_name.username])
+    assert case.number in Notification.objects.filter(verb="case_new").first().message
 
 
 def test_open_refuses_missing_type_fields_naming_them(opp):

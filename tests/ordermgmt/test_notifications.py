@@ -55,3 +55,33 @@ def test_email_links_are_absolute_on_site_url(rep, settings):
 
     assert notification_email_send(notification_id=note.pk)
     assert "https://om.example.com/opportunities/7/" in mail.outbox[-1].body
+
+
+def test_a_muted_kind_stays_in_product_without_an_email():
+    from ordermgmt.models import OutboxMessage
+    from ordermgmt.services import user_email_preferences_set
+
+    rep = RepFactory()
+    user_email_preferences_set(user=rep, muted_kinds=["comment"])
+    notification_send(recipient=rep, verb="comment", message="A message on your deal")
+    notification_send(recipient=rep, verb="closed_won", message="Closed Won")
+    assert Notification.objects.filter(recipient=rep).count() == 2
+    assert OutboxMessage.objects.filter(task="ordermgmt.tasks.notification_email_send").count() == 1
+
+
+def test_email_settings_page_saves_the_kinds_and_refuses_unknown_ones():
+    from django.core.exceptions import ValidationError
+
+    from ordermgmt.services import user_email_preferences_set
+
+    rep = RepFactory()
+    client = signed_in(rep)
+    assert "Also send me an email for" in client.get("/notifications/settings/").content.decode()
+    response = client.post("/notifications/settings/", {"email_kinds": ["closed_won", "needs_info"]})
+    assert response.status_code == 302
+    rep.refresh_from_db()
+    assert "closed_won" not in rep.muted_email_kinds
+    assert {"comment", "mention", "om_approved"} <= set(rep.muted_email_kinds)
+    with pytest.raises(ValidationError) as error:
+        user_email_preferences_set(user=rep, muted_kinds=["martian"])
+    assert "muted_email_kinds" in error.value.message_dict
