@@ -17,7 +17,17 @@ class RegionAdmin(admin.ModelAdmin):
     """Regions with their support hours and closures. Registered by approvals because a calendar edit re-evaluates
     the open submissions' SLA from their stored submission times."""
 
-    list_display = ["code", "name", "timezone", "support_start", "support_end", "cutoff", "holiday_country"]
+    list_display = [
+        "code",
+        "name",
+        "timezone",
+        "support_start",
+        "support_end",
+        "cutoff",
+        "holiday_country",
+        "period_end_days",
+        "period_end_support_end",
+    ]
     inlines = [RegionClosureInline]
 
     def save_related(self, request, form, formsets, change):

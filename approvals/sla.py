@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from ordermgmt.calendar import add_business_hours, business_hours_between, sla_clock_start
+from ordermgmt.calendar import (
+    add_business_hours,
+    business_days_left_in_month,
+    business_hours_between,
+    calendar_for,
+    is_period_end_day,
+    sla_clock_start,
+)
 
 AT_RISK_SHARE = 0.25  # at risk when less than a quarter of the SLA is left
 BOOKING_WINDOW_DAYS = 15  # a deal may close no more than 15 days before its start date
@@ -82,3 +89,35 @@ def period_end_flag(moment: datetime, *, days_before: int = 5) -> str | None:
 def month_lock_date(month_end: date) -> date:
     """A month's bookings lock on the 5th of the next month."""
     return (month_end.replace(day=28) + timedelta(days=4)).replace(day=5)
+
+
+def quarter_end_months() -> set[int]:
+    """The months that close a fiscal quarter (FISCAL_YEAR_START_MONTH, February by default: Jan, Apr, Jul, Oct)."""
+    start = getattr(settings, "FISCAL_YEAR_START_MONTH", 2)
+    return {(start - 2 + 3 * k) % 12 + 1 for k in range(4)}
+
+
+def quarter_closing_days(now: datetime, region, *, within: int = 2) -> int | None:
+    """Business days left in the quarter (today included) when `now` is in its last `within` business days in the
+    region's calendar, else None: the escalation form warns then."""
+    cal = calendar_for(region)
+    today = now.astimezone(cal.tz).date()
+    if today.month not in quarter_end_months():
+        return None
+    left = business_days_left_in_month(cal, today)
+    return left if 0 < left <= within else None
+
+
+def extended_hours_today(now: datetime, region) -> str | None:
+    """The later closing time ("HH:MM") when today is one of the region's extended month-end days, else None."""
+    cal = calendar_for(region)
+    today = now.astimezone(cal.tz).date()
+    if is_period_end_day(cal, today):
+        return f"{cal.period_end_support_end:%H:%M}"
+    return None
+
+
+def closes_this_month(start_date: date, now: datetime) -> bool:
+    """A start date in the current month (Pacific, where periods close): the deal books in this month's close."""
+    today = now.astimezone(PACIFIC).date()
+    return (start_date.year, start_date.month) == (today.year, today.month)

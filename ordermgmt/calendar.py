@@ -35,6 +35,9 @@ class BusinessCalendar:
     holiday_country: str
     holiday_subdivision: str = ""
     closures: frozenset[date] = field(default_factory=frozenset)
+    # Month end: the month's last `period_end_days` business days close at `period_end_support_end` instead.
+    period_end_days: int = 0
+    period_end_support_end: time | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -68,7 +71,29 @@ def _is_business_day(cal: BusinessCalendar, day: date) -> bool:
 @functools.lru_cache(maxsize=16384)
 def _window(cal: BusinessCalendar, day: date) -> tuple[datetime, datetime]:
     tz = ZoneInfo(cal.timezone)
-    return datetime.combine(day, cal.support_start, tz), datetime.combine(day, cal.support_end, tz)
+    end = cal.period_end_support_end if is_period_end_day(cal, day) else cal.support_end
+    return datetime.combine(day, cal.support_start, tz), datetime.combine(day, end, tz)
+
+
+def is_period_end_day(cal: BusinessCalendar, day: date) -> bool:
+    """Whether `day` is one of its month's last `period_end_days` business days (extended hours, when set)."""
+    if not (cal.period_end_days and cal.period_end_support_end) or not cal.is_business_day(day):
+        return False
+    following = 0
+    current = day + timedelta(days=1)
+    while current.month == day.month:
+        following += cal.is_business_day(current)
+        current += timedelta(days=1)
+    return following < cal.period_end_days
+
+
+def business_days_left_in_month(cal: BusinessCalendar, day: date) -> int:
+    """Business days of `day`'s month from `day` on (itself included when it is one)."""
+    count, current = 0, day
+    while current.month == day.month:
+        count += cal.is_business_day(current)
+        current += timedelta(days=1)
+    return count
 
 
 def calendar_for(region) -> BusinessCalendar:
@@ -84,6 +109,8 @@ def calendar_for(region) -> BusinessCalendar:
         region.holiday_country,
         region.holiday_subdivision,
         _closure_stamp(region),
+        getattr(region, "period_end_days", 0),
+        getattr(region, "period_end_support_end", None),
     )
 
 
@@ -93,8 +120,12 @@ def _closure_stamp(region) -> tuple[date, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def _region_calendar(code, tz, start, end, cutoff, country, subdivision, closures) -> BusinessCalendar:
-    return BusinessCalendar(tz, start, end, cutoff, country, subdivision, frozenset(closures))
+def _region_calendar(
+    code, tz, start, end, cutoff, country, subdivision, closures, period_end_days=0, period_end_support_end=None
+) -> BusinessCalendar:
+    return BusinessCalendar(
+        tz, start, end, cutoff, country, subdivision, frozenset(closures), period_end_days, period_end_support_end
+    )
 
 
 def calendar_cache_clear() -> None:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ordermgmt.calendar import calendar_cache_clear
+from ordermgmt.calendar import add_business_hours, calendar_cache_clear
 from ordermgmt.exceptions import (
     Conflict,
     PermissionDeniedError,
@@ -83,10 +83,9 @@ def sla_recompute(*, region: Region) -> int:
     rows = list(Submission.objects.select_for_update().filter(region=region, state=State.SUBMITTED))
     for submission in rows:
         times = sla_times(submission.submitted_at, region)
-        submission.clock_started_at, submission.sla_at_risk_at, submission.sla_due_at = (
-            times.clock_started_at,
-            times.at_risk_at,
-            times.due_at,
-        )
+        paused = float(submission.om_rep_hours)  # time with the rep (needs information) still does not count
+        submission.clock_started_at = times.clock_started_at
+        submission.sla_at_risk_at = add_business_hours(times.at_risk_at, paused, region) if paused else times.at_risk_at
+        submission.sla_due_at = add_business_hours(times.due_at, paused, region) if paused else times.due_at
     Submission.objects.bulk_update(rows, ["clock_started_at", "sla_at_risk_at", "sla_due_at"], batch_size=500)
     return len(rows)

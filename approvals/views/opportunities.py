@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -20,6 +21,7 @@ from .. import requirements, selectors, services
 from ..forms import (
     EscalateForm,
 )
+from ..sla import quarter_closing_days
 from .common import REP_ROLES, checklist_context, visible_opportunity
 from .conversation import thread_context
 
@@ -83,6 +85,8 @@ class OpportunityDetailView(LoginRequiredMixin, TemplateView):
             **thread_context(user, opp),
         )
         ctx["question"] = _open_question(ctx["thread"]) if opp.approval_status == Status.NEEDS_INFO else None
+        escalating = "escalate" in ctx["actions"]
+        ctx["quarter_closing"] = quarter_closing_days(timezone.now(), opp.region) if escalating else None
         return ctx
 
 

@@ -25,7 +25,7 @@ from ..forms import (
     AssignForm,
 )
 from ..pagination import QueueKeysetPagination as Pager
-from ..sla import hours_remaining_at, period_end_flag, sla_state
+from ..sla import closes_this_month, extended_hours_today, hours_remaining_at, period_end_flag, sla_state
 from .common import QUEUE_PAGE_SIZE, QUEUE_ROLES, Role, visible_opportunity
 
 
@@ -112,6 +112,7 @@ def queue_rows(rows, *, now, stage: str, reviewers=None, start: int = 1) -> list
                 "escalation_reason": row["escalation_reason"],
                 "period_end": period_end_flag(row["submitted_at"]),
                 "held_until": f"{row['held_until']:%m-%d}" if row["held_until"] else "",
+                "closes_this_month": closes_this_month(row["start_date"], now),
                 "sla_state": sla_state(now=now, at_risk_at=row["sla_at_risk_at"], due_at=row["sla_due_at"]),
                 "sla_due": SafeString(row["sla_due_at"].astimezone(tz).isoformat()),
                 "hours_remaining": SafeString(f"{hours:.2f}"),
@@ -130,6 +131,14 @@ def queue_rows(rows, *, now, stage: str, reviewers=None, start: int = 1) -> list
             }
         )
     return out
+
+
+def _extended_hours(region: str, tabs) -> list[tuple[str, str]]:
+    """(region, closing time) of the regions shown whose support runs late today for the month end."""
+    regions = selectors.region_calendars()
+    shown = [region] if region else [code for code, _label in tabs if code]
+    now = timezone.now()
+    return [(code, until) for code in shown if code in regions and (until := extended_hours_today(now, regions[code]))]
 
 
 class QueueView(RoleRequiredMixin, TemplateView):
@@ -208,6 +217,7 @@ class QueueView(RoleRequiredMixin, TemplateView):
             full_path=self.request.get_full_path(),
             can_assign=can_assign,
             waiting=list(selectors.waiting_for_rep(user=user, stage=self.stage)[:50]),
+            extended_hours=_extended_hours(region, tabs),
         )
         return ctx
 

@@ -36,6 +36,14 @@ class Region(models.Model):
     )
     holiday_country = models.CharField(max_length=2, help_text="ISO country code for the `holidays` package.")
     holiday_subdivision = models.CharField(max_length=10, blank=True)
+    # Month and quarter end: on the month's last `period_end_days` business days support runs until this later
+    # time (set by managers; 0 days = no extension).
+    period_end_days = models.PositiveSmallIntegerField(
+        default=0, help_text="How many of the month's last business days have extended hours."
+    )
+    period_end_support_end = models.TimeField(
+        null=True, blank=True, help_text="Closing time on those days (after the usual closing time)."
+    )
 
     class Meta:
         ordering = ["code"]
@@ -44,6 +52,10 @@ class Region(models.Model):
             models.CheckConstraint(
                 condition=Q(cutoff__gte=F("support_start")) & Q(cutoff__lte=F("support_end")),
                 name="region_cutoff_within_support_hours",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end_support_end__isnull=True) | Q(period_end_support_end__gt=F("support_end")),
+                name="region_period_end_hours_extend",
             ),
         ]
 
