@@ -90,3 +90,17 @@ class CaseAssignForm(forms.Form):
 
 class CaseAttachForm(forms.Form):
     file = forms.FileField(label="File")
+
+
+class TeamMembersForm(forms.Form):
+    """The people in a team by name (those whose role makes them members are in it anyway)."""
+
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = User.objects.filter(is_active=True).exclude(role=User.Role.INTEGRATION).order_by("username")
+        self.fields["members"].queryset = people
+        self.fields["members"].widget.attrs["class"] = "form-select form-select-sm"

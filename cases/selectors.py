@@ -86,6 +86,13 @@ def case_attachments(*, case: Case) -> QuerySet[CaseAttachment]:
     return case.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk")
 
 
+def team_members_by_role(*, team: Team) -> QuerySet[User]:
+    """The active people whose role makes them members of the team."""
+    if not team.member_role:
+        return User.objects.none()
+    return User.objects.filter(role=team.member_role, is_active=True).order_by("username")
+
+
 def team_members(*, team: Team) -> QuerySet[User]:
     by_role = Q(role=team.member_role) if team.member_role else Q(pk__in=[])
     return User.objects.filter(by_role | Q(case_teams=team), is_active=True).distinct().order_by("username")

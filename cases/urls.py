@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.CaseListView.as_view(), name="list"),
     path("mine/", views.MyCasesView.as_view(), name="mine"),
+    path("teams/", views.TeamMembershipView.as_view(), name="teams"),
     path("queue/<slug:team>/", views.CaseQueueView.as_view(), name="queue"),
     path("new/", views.CaseCreateView.as_view(), name="new"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="detail"),

@@ -16,7 +16,7 @@ from ordermgmt.exceptions import ApplicationError, Conflict
 
 from . import selectors, services, sla
 from .filters import CaseFilterSet
-from .forms import CaseAssignForm, CaseAttachForm, CaseCommentForm, CaseOpenForm, CaseStatusForm
+from .forms import CaseAssignForm, CaseAttachForm, CaseCommentForm, CaseOpenForm, CaseStatusForm, TeamMembersForm
 from .models import Case
 
 
@@ -265,3 +265,44 @@ class CaseAttachView(_CaseActionView):
     def act(self, request, case, data):
         attachment = services.case_attachment_add(case_id=case.pk, actor=request.user, upload=data["file"])
         return f"Attached {attachment.original_name}."
+
+
+class TeamMembershipView(LoginRequiredMixin, View):
+    """Managers: who is in each case team, by role (fixed) and by name (editable)."""
+
+    template_name = "cases/team_membership.html"
+
+    def _require_manager(self, request) -> None:
+        if not request.user.is_manager:
+            raise PermissionDenied("Only managers change team membership.")
+
+    def get(self, request):
+        self._require_manager(request)
+        rows = [
+            {
+                "team": team,
+                "by_role": list(selectors.team_members(team=team).filter(role=team.member_role))
+                if team.member_role
+                else [],
+                "form": TeamMembersForm(initial={"members": list(team.members.all())}, prefix=team.code),
+            }
+            for team in selectors.team_list().prefetch_related("members")
+        ]
+        return render(request, self.template_name, {"rows": rows})
+
+    def post(self, request):
+        self._require_manager(request)
+        code = request.POST.get("team", "")
+        form = TeamMembersForm(request.POST, prefix=code)
+        if not form.is_valid():
+            messages.error(request, "Choose people from the list.")
+            return redirect("cases:teams")
+        try:
+            team = services.team_members_set(
+                actor=request.user, team_code=code, user_ids=[u.pk for u in form.cleaned_data["members"]]
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("cases:teams")
+        messages.success(request, f"{team.name}: {len(form.cleaned_data['members'])} member(s) by name.")
+        return redirect("cases:teams")

@@ -1,7 +1,7 @@
 """Writes to cases. Every function owns its transaction, locks the case row and appends a CaseEvent. Re-exported
 here: callers write `from cases import services`."""
 
-from .common import can_work, is_team_member, resolve_request_type, team_membership_add
+from .common import can_work, is_team_member, resolve_request_type, team_members_set, team_membership_add
 from .conversation import case_attachment_add, case_comment_add, mentioned_usernames
 from .lifecycle import case_assign, case_close, case_open, case_reopen, case_take, case_transition
 
@@ -18,5 +18,6 @@ __all__ = [
     "is_team_member",
     "mentioned_usernames",
     "resolve_request_type",
+    "team_members_set",
     "team_membership_add",
 ]

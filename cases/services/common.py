@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from ordermgmt.exceptions import PermissionDeniedError
 from ordermgmt.models import User
 from ordermgmt.services import notification_send, upload_check
 
@@ -162,3 +163,20 @@ def team_membership_add(*, user: User, team_codes: list[str]) -> list[Team]:
         raise ValidationError({"team": [f"Unknown team(s): {', '.join(unknown)}."]})
     user.case_teams.add(*teams)
     return list(Team.objects.of(user).order_by("name"))
+
+
+@transaction.atomic
+def team_members_set(*, actor: User, team_code: str, user_ids: list[int]) -> Team:
+    """A manager sets who is in a team by name, beyond everyone whose role makes them members. An unknown team is a
+    ValidationError naming `team`; an unknown or inactive person, naming `members`."""
+    if not actor.is_manager:
+        raise PermissionDeniedError("Only managers change team membership.")
+    team = Team.objects.select_for_update().filter(code=team_code).first()
+    if team is None:
+        raise ValidationError({"team": [f"Unknown team {team_code!r}."]})
+    people = list(User.objects.filter(pk__in=user_ids, is_active=True))
+    missing = sorted(set(user_ids) - {u.pk for u in people})
+    if missing:
+        raise ValidationError({"members": [f"Unknown or inactive user id(s): {', '.join(map(str, missing))}."]})
+    team.members.set(people)
+    return team

@@ -128,3 +128,24 @@ def test_status_form_and_get_is_not_allowed(opp, dd_user):
     client.post(f"/cases/{case.pk}/status/", {"status": "pending_response"})
     case.refresh_from_db()
     assert case.status == "pending_response"
+
+
+def test_managers_edit_team_membership_by_name_and_the_member_sees_the_queue_at_once(client):
+    from cases.models import Team
+    from ordermgmt.models import User
+    from tests.ordermgmt.factories import ManagerFactory, UserFactory
+
+    manager = ManagerFactory(username="mgr_teams")
+    helper = UserFactory(username="billing_helper", role=User.Role.BILLING)
+    client.force_login(helper)
+    assert client.get("/cases/queue/deal_desk/").status_code in (403, 404)  # not a member yet
+    client.force_login(manager)
+    page = client.get("/cases/teams/").content.decode()
+    assert 'data-team="deal_desk"' in page
+    response = client.post("/cases/teams/", {"team": "deal_desk", "deal_desk-members": [helper.pk]})
+    assert response.status_code == 302
+    assert list(Team.objects.get(code="deal_desk").members.all()) == [helper]
+    client.force_login(helper)
+    assert client.get("/cases/queue/deal_desk/").status_code == 200
+    assert client.post("/cases/teams/", {"team": "deal_desk", "deal_desk-members": []}).status_code == 403
+    assert client.get("/cases/teams/").status_code == 403
