@@ -207,6 +207,8 @@ class CoverageForm(forms.Form):
         required=False,
         label="Covers",
     )
+    starts_on = forms.DateField(required=False, widget=DateInput, label="From (optional)")
+    ends_on = forms.DateField(required=False, widget=DateInput, label="Until")
 
 
 class OutOfOfficeForm(forms.Form):

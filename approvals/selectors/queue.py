@@ -53,6 +53,18 @@ def out_of_office_now(*, now=None) -> QuerySet[User]:
     )
 
 
+def dated_coverage_today(*, today=None):
+    """Dated coverage that includes today: who covers which other region's queue."""
+    from ordermgmt.models import DatedCoverage
+
+    today = today or timezone.now().date()
+    return (
+        DatedCoverage.objects.filter(starts_on__lte=today, ends_on__gte=today)
+        .select_related("user")
+        .order_by("region_id", "user__username")
+    )
+
+
 def queue_filter_sla(qs: QuerySet[Submission], sla_state: str, now=None) -> QuerySet[Submission]:
     now = now or timezone.now()
     if sla_state == "breached":

@@ -24,7 +24,7 @@ def _people_to_alert(submission: Submission, now: datetime) -> list[User]:
     if submission.claimed_by_id:
         return [delegate(submission.claimed_by, now)]
     region = submission.region_id
-    specialists = User.objects.with_role(User.Role.SPECIALIST).filter(Q(region_id=region) | Q(covered_regions=region))
+    specialists = User.objects.with_role(User.Role.SPECIALIST).working_region(region)
     managers = User.objects.with_role(User.Role.MANAGER).filter(Q(region_id=region) | Q(region__isnull=True))
     return [delegate(user, now) for user in specialists.select_related("backup").distinct()] + list(managers)
 

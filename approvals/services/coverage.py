@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ordermgmt.exceptions import PermissionDeniedError
 from ordermgmt.models import Region, User
-from ordermgmt.services import opportunity_event_record, user_out_of_office_set
+from ordermgmt.services import opportunity_event_record, user_dated_coverage_add, user_out_of_office_set
 
 from ..models import Submission
 from .guards import State
@@ -24,12 +24,20 @@ OM_OPEN = (State.SUBMITTED, State.NEEDS_INFO)
 
 
 @transaction.atomic
-def specialist_set_coverage(*, actor: User, specialist: User, regions: list[str]) -> User:
-    """A manager sets the extra regions a specialist covers (PTO, end of month or quarter)."""
+def specialist_set_coverage(*, actor: User, specialist: User, regions: list[str], starts_on=None, ends_on=None) -> User:
+    """A manager sets the extra regions a specialist covers: standing (no dates: replaces the standing set), or for
+    a span of days (PTO, a month or quarter end: added beside the standing set, both days included)."""
     if not actor.is_manager:
         raise PermissionDeniedError("Only managers set coverage.")
     if not specialist.is_specialist:
         raise ValidationError({"specialist": ["Coverage applies to Order Management specialists."]})
+    if (starts_on is None) != (ends_on is None):
+        raise ValidationError({"ends_on" if starts_on else "starts_on": ["Give both days of a dated coverage."]})
+    if starts_on is not None:
+        if not regions:
+            raise ValidationError({"regions": ["Choose the regions to cover on those days."]})
+        user_dated_coverage_add(user=specialist, regions=regions, starts_on=starts_on, ends_on=ends_on)
+        return specialist
     specialist.covered_regions.set(Region.objects.filter(pk__in=regions).exclude(pk=specialist.region_id))
     specialist.forget_region_codes()
     return specialist

@@ -143,7 +143,7 @@ def _notify_reviewers(submission: Submission, verb: str, message: str) -> None:
         region = submission.region_id
         people = (
             User.objects.with_role(User.Role.SPECIALIST)
-            .filter(Q(region_id=region) | Q(covered_regions=region))
+            .working_region(region)
             .select_related("backup")
             .distinct()
         )

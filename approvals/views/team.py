@@ -34,7 +34,7 @@ class TeamView(RoleRequiredMixin, TemplateView):
         specialists = (
             User.objects.with_role(Role.SPECIALIST)
             .select_related("region", "backup")
-            .prefetch_related("covered_regions")
+            .prefetch_related("covered_regions", "dated_covers")
             .order_by("region_id", "username")
         )
         invalid = kwargs.get("invalid", {})
@@ -50,7 +50,12 @@ class TeamView(RoleRequiredMixin, TemplateView):
                 prefix=f"o{person.pk}",
             )
             rows.append({"person": person, "coverage": coverage, "ooo": ooo})
-        ctx.update(rows=rows, regions=Region.Code.choices, away=list(selectors.out_of_office_now()))
+        ctx.update(
+            rows=rows,
+            regions=Region.Code.choices,
+            away=list(selectors.out_of_office_now()),
+            covering_today=list(selectors.dated_coverage_today()),
+        )
         return ctx
 
 
@@ -78,11 +83,11 @@ class CoverageView(RoleRequiredMixin, View):
         form = CoverageForm(request.POST, prefix=f"c{person.pk}")
         if not form.is_valid():
             messages.error(request, "Choose regions from the list.")
-        elif run_service(
-            request, services.specialist_set_coverage, specialist=person, regions=form.cleaned_data["regions"]
-        ):
-            covered = ", ".join(form.cleaned_data["regions"]) or "no other region"
-            messages.success(request, f"{person} now covers {covered}.")
+        elif run_service(request, services.specialist_set_coverage, specialist=person, **form.cleaned_data):
+            data = form.cleaned_data
+            covered = ", ".join(data["regions"]) or "no other region"
+            span = f" from {data['starts_on']} to {data['ends_on']}" if data["starts_on"] else ""
+            messages.success(request, f"{person} now covers {covered}{span}.")
         return redirect("approvals:team")
 
 

@@ -10,7 +10,7 @@ from .customers import Account, Contact
 from .documents import Document, document_upload_to
 from .messaging import NOTIFICATION_KINDS, Notification, OutboxMessage
 from .opportunities import Opportunity, OpportunityEvent, OpportunityQuerySet, Quote
-from .people import OrderUserManager, User, UserQuerySet
+from .people import DatedCoverage, OrderUserManager, User, UserQuerySet
 from .regions import Region, RegionClosure, validate_timezone
 from .tokens import ApiToken
 
@@ -19,6 +19,7 @@ __all__ = [
     "Account",
     "ApiToken",
     "Contact",
+    "DatedCoverage",
     "Document",
     "Notification",
     "Opportunity",

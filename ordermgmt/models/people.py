@@ -14,6 +14,14 @@ class UserQuerySet(models.QuerySet):
     def with_role(self, *roles: str) -> UserQuerySet:
         return self.filter(role__in=roles, is_active=True)
 
+    def working_region(self, code: str, today=None) -> UserQuerySet:
+        """People whose queue includes region `code` today: its members, standing cover and dated cover."""
+        from django.utils import timezone
+
+        today = today or timezone.now().date()
+        dated = Q(dated_covers__region=code, dated_covers__starts_on__lte=today, dated_covers__ends_on__gte=today)
+        return self.filter(Q(region_id=code) | Q(covered_regions=code) | dated).distinct()
+
     def away_at(self, now) -> UserQuerySet:
         """Out of office at `now` (the same rule as `User.is_away`)."""
         started = Q(out_of_office_from__lte=now)
@@ -109,8 +117,34 @@ class User(AbstractUser):
 
     @cached_property
     def _region_codes(self) -> tuple[str, ...]:
-        covered = self.covered_regions.order_by("pk").values_list("pk", flat=True)
+        # Standing coverage and dated coverage that includes today (in UTC), in one query.
+        from django.utils import timezone
+
+        today = timezone.now().date()
+        dated = Q(dated_covers__user=self, dated_covers__starts_on__lte=today, dated_covers__ends_on__gte=today)
+        covered = (
+            Region.objects.filter(Q(covering_specialists=self) | dated)
+            .distinct()
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         return tuple(dict.fromkeys([*([self.region_id] if self.region_id else []), *covered]))
 
     def forget_region_codes(self) -> None:
         self.__dict__.pop("_region_codes", None)
+
+
+class DatedCoverage(models.Model):
+    """A specialist covers another region's queue for a span of days (PTO, a month or quarter end), both included."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dated_covers")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="dated_covers")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="dated_coverage_order")]
+
+    def __str__(self) -> str:
+        return f"{self.user} covers {self.region_id} {self.starts_on}..{self.ends_on}"

@@ -13,6 +13,7 @@ from ..exceptions import NotVisibleError
 from ..models import (
     NOTIFICATION_KINDS,
     ApiToken,
+    DatedCoverage,
     User,
 )
 
@@ -92,3 +93,27 @@ def user_email_preferences_set(*, user: User, muted_kinds: list[str]) -> User:
     user.muted_email_kinds = sorted(set(muted_kinds))
     user.save(update_fields=["muted_email_kinds"])
     return user
+
+
+@transaction.atomic
+def user_dated_coverage_add(*, user: User, regions: list[str], starts_on, ends_on) -> list[DatedCoverage]:
+    """`user` covers these regions' queues from `starts_on` to `ends_on` (both included); their own region is
+    skipped. The approvals coverage service decides who may."""
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": ["The last day must be on or after the first."]})
+    rows = [
+        DatedCoverage(user=user, region_id=code, starts_on=starts_on, ends_on=ends_on)
+        for code in regions
+        if code != user.region_id
+    ]
+    DatedCoverage.objects.bulk_create(rows)
+    user.forget_region_codes()
+    return rows
+
+
+@transaction.atomic
+def user_dated_coverage_remove(*, user: User, coverage_id: int) -> None:
+    deleted, _ = DatedCoverage.objects.filter(user=user, pk=coverage_id).delete()
+    if not deleted:
+        raise NotVisibleError()
+    user.forget_region_codes()

@@ -119,3 +119,29 @@ def test_managers_see_who_covers_whom_today(client, manager, specialist):
     page = client.get(reverse("approvals:team")).content.decode()
     assert "covered by <strong>Bea Backup</strong>" in page
     assert User.objects.away_at(datetime(2025, 12, 31, tzinfo=UTC)).count() == 0
+
+
+def test_dated_coverage_of_another_region_holds_for_its_days_only(manager, specialist, emea_rep, client):
+    import time_machine
+
+    from ordermgmt.models import User as Person
+
+    services.specialist_set_coverage(
+        actor=manager, specialist=specialist, regions=["EMEA"], starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 3)
+    )
+    with pytest.raises(ValidationError):
+        services.specialist_set_coverage(
+            actor=manager, specialist=specialist, regions=["EMEA"], starts_on=date(2026, 12, 1)
+        )
+    emea_deal = ready_opportunity(owner=emea_rep, start_date=date(2026, 12, 20))
+    with time_machine.travel(datetime(2026, 11, 30, 12, 0, tzinfo=UTC), tick=False):
+        assert Person.objects.get(pk=specialist.pk).region_codes() == ["AMER"]
+    with time_machine.travel(datetime(2026, 12, 2, 12, 0, tzinfo=UTC), tick=False):
+        assert Person.objects.get(pk=specialist.pk).region_codes() == ["AMER", "EMEA"]
+        services.approval_submit(opportunity_id=emea_deal.pk, actor=emea_rep)
+        # the new EMEA submission tells whoever works the EMEA queue today, dated cover included
+        assert Notification.objects.filter(verb="submitted", recipient=specialist).exists()
+        client.force_login(manager)
+        assert "covers the EMEA queue until 2026-12-03" in client.get(reverse("approvals:team")).content.decode()
+    with time_machine.travel(datetime(2026, 12, 4, 12, 0, tzinfo=UTC), tick=False):
+        assert Person.objects.get(pk=specialist.pk).region_codes() == ["AMER"]
