@@ -141,12 +141,7 @@ def _notify_reviewers(submission: Submission, verb: str, message: str) -> None:
         people = [submission.claimed_by]
     else:
         region = submission.region_id
-        people = (
-            User.objects.with_role(User.Role.SPECIALIST)
-            .working_region(region)
-            .select_related("backup")
-            .distinct()
-        )
+        people = User.objects.with_role(User.Role.SPECIALIST).working_region(region).select_related("backup").distinct()
     _notify_users([delegate(user, now) for user in people], submission.opportunity, verb, message)
 
 
