@@ -24,12 +24,15 @@ Status = Opportunity.ApprovalStatus
 #                        reject -> om_rejected --resubmit--> submitted
 # needs_info: a reviewer asked the rep a question; the rep's answer returns the item to the stage (and reviewer)
 # it came from, and the SLA clock stood still meanwhile.
+# booking_held: Billing approved a deal whose start date is more than 15 days out; the beat closes it as Won on its
+# earliest bookable date (or a manager books it earlier, with a reason).
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     Status.DRAFT: {Status.SUBMITTED},
     Status.SUBMITTED: {Status.DRAFT, Status.OM_APPROVED, Status.OM_REJECTED, Status.NEEDS_INFO},
     Status.NEEDS_INFO: {Status.SUBMITTED, Status.OM_APPROVED},
     Status.OM_REJECTED: {Status.SUBMITTED},
-    Status.OM_APPROVED: {Status.CLOSED_WON, Status.BILLING_REJECTED, Status.NEEDS_INFO},
+    Status.OM_APPROVED: {Status.CLOSED_WON, Status.BOOKING_HELD, Status.BILLING_REJECTED, Status.NEEDS_INFO},
+    Status.BOOKING_HELD: {Status.CLOSED_WON},
     Status.BILLING_REJECTED: {Status.SUBMITTED},
     Status.CLOSED_WON: set(),
 }
@@ -68,12 +71,13 @@ class Submission(models.Model):
         SUBMITTED = "submitted", "In the Order Management queue"
         NEEDS_INFO = "needs_info", "Waiting for the rep's answer"
         OM_APPROVED = "om_approved", "In Billing's queue"
+        BOOKING_HELD = "booking_held", "Approved, booking on its date"
         OM_REJECTED = "om_rejected", "Rejected by Order Management"
         BILLING_REJECTED = "billing_rejected", "Rejected by Billing"
         CLOSED_WON = "closed_won", "Closed Won"
         RECALLED = "recalled", "Recalled by the rep"
 
-    OPEN_STATES = (State.SUBMITTED, State.NEEDS_INFO, State.OM_APPROVED)
+    OPEN_STATES = (State.SUBMITTED, State.NEEDS_INFO, State.OM_APPROVED, State.BOOKING_HELD)
 
     # Indexed by the (opportunity, sequence) constraint below, which leads with it.
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="submissions", db_index=False)
@@ -142,7 +146,7 @@ class Submission(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["opportunity"],
-                condition=Q(state__in=["submitted", "needs_info", "om_approved"]),
+                condition=Q(state__in=["submitted", "needs_info", "om_approved", "booking_held"]),
                 name="submission_one_open_per_opportunity",
             ),
             # Numbers an opportunity's submissions 1, 2, 3…; its index also answers "the latest one" in one probe.

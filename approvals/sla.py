@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from ordermgmt.calendar import (
+    BusinessCalendar,
     add_business_hours,
     business_days_left_in_month,
     business_hours_between,
@@ -86,9 +87,26 @@ def period_end_flag(moment: datetime, *, days_before: int = 5) -> str | None:
     return "quarter_end" if local.month in (3, 6, 9, 12) else "month_end"
 
 
-def month_lock_date(month_end: date) -> date:
-    """A month's bookings lock on the 5th of the next month."""
-    return (month_end.replace(day=28) + timedelta(days=4)).replace(day=5)
+# The company's booking calendar: Pacific time, US holidays (periods close and lock there, whatever the region).
+BOOKING_CALENDAR = BusinessCalendar("America/Los_Angeles", time(0, 0), time(23, 59, 59), time(23, 59, 59), "US")
+LOCK_BUSINESS_DAY = 5
+
+
+def month_lock_date(day_in_month: date) -> date:
+    """The day after which a month's bookings are locked: the 5th business day of the next month (US holidays)."""
+    first = (day_in_month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    seen, current = 0, first
+    while True:
+        if BOOKING_CALENDAR.is_business_day(current):
+            seen += 1
+            if seen == LOCK_BUSINESS_DAY:
+                return current
+        current += timedelta(days=1)
+
+
+def month_locked_after(day_in_month: date) -> datetime:
+    """The moment a month's bookings lock: the end of its lock day, 23:59:59 Pacific."""
+    return datetime.combine(month_lock_date(day_in_month), time(23, 59, 59), PACIFIC)
 
 
 def quarter_end_months() -> set[int]:

@@ -15,3 +15,10 @@ def coverage_sweep() -> dict[str, int]:
     from approvals.services import coverage_sweep as sweep
 
     return sweep()
+
+
+@shared_task(acks_late=True)
+def held_bookings_close() -> int:
+    from approvals.services import held_bookings_close as close
+
+    return close()

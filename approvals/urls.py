@@ -16,10 +16,21 @@ urlpatterns = [
     path("opportunities/<int:pk>/contacts/", views.ContactCreateView.as_view(), name="contact_create"),
     path("opportunities/<int:pk>/documents/", views.DocumentUploadView.as_view(), name="document_upload"),
     path("opportunities/<int:pk>/documents/<int:document_id>/", views.document_view, name="document"),
+    path(
+        "opportunities/<int:pk>/documents/<int:document_id>/remove/",
+        views.DocumentRemoveView.as_view(),
+        name="document_remove",
+    ),
+    path(
+        "opportunities/<int:pk>/documents/<int:document_id>/replace/",
+        views.DocumentReplaceView.as_view(),
+        name="document_replace",
+    ),
     path("opportunities/<int:pk>/submit/", views.SubmitView.as_view(), name="submit"),
     path("opportunities/<int:pk>/recall/", views.RecallView.as_view(), name="recall"),
     path("opportunities/<int:pk>/escalate/", views.EscalateView.as_view(), name="escalate"),
     path("opportunities/<int:pk>/respond/", views.RespondView.as_view(), name="respond"),
+    path("opportunities/<int:pk>/book-now/", views.BookNowView.as_view(), name="book_now"),
     path("opportunities/<int:pk>/comments/", views.CommentCreateView.as_view(), name="comment_create"),
     path(
         "opportunities/<int:pk>/comments/<int:comment_id>/attachment/",

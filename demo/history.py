@@ -10,7 +10,7 @@ approval gives. `tests/demo` holds these rows equal to what the services write f
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from django.utils import timezone
 from approvals.models import ALLOWED_TRANSITIONS, Decision, Submission
 from approvals.requirements import Deal, rejection_reasons
 from approvals.selectors import region_calendars
-from approvals.sla import held_until, sla_times
+from approvals.sla import PACIFIC, held_until, sla_times
 from ordermgmt.calendar import add_business_hours, business_hours_between
 from ordermgmt.models import Opportunity, Region, User
 
@@ -70,7 +70,7 @@ class History:
                     deal, submission, BILLING, approved=rejecting is None, actor=self.billing, hours=billing_hours
                 )
             at += timedelta(hours=rng.randint(2, 30))
-        opp.close_date = timezone.localdate(submission.billing_decided_at, timezone=ZoneInfo(region.timezone))
+        opp.close_date = booked_on(submission)
 
     def submit(self, deal: Deal, *, at: datetime, sequence: int, region: Region) -> Submission:
         """The submission `approval_submit` makes at `at`: the deal's snapshot and its SLA clock."""
@@ -99,6 +99,8 @@ class History:
         at = add_business_hours(since, hours, submission.region)
         measured = Decimal(str(round(business_hours_between(since, at, submission.region), 2)))
         to_status = DECIDED[(stage, APPROVED if approved else REJECTED)]
+        if to_status == Status.CLOSED_WON and booked_on(submission, at) != timezone.localdate(at, timezone=PACIFIC):
+            _move(deal.opportunity, Status.BOOKING_HELD)  # approved and held; the beat books it on its date
         _move(deal.opportunity, to_status)
         submission.state = to_status
         if om:
@@ -121,6 +123,13 @@ class History:
         Submission.objects.bulk_create(self.submissions, batch_size=batch_size)
         Decision.objects.bulk_create(self.decisions, batch_size=batch_size)
         return {"submissions (history)": len(self.submissions), "decisions": len(self.decisions)}
+
+
+def booked_on(submission: Submission, approved_at: datetime | None = None) -> date:
+    """The close date the services give a deal Billing approved: the day in Pacific time, or its booking date
+    when the 15-day rule held it."""
+    approved_on = timezone.localdate(approved_at or submission.billing_decided_at, timezone=PACIFIC)
+    return max(approved_on, submission.held_until) if submission.held_until else approved_on
 
 
 def _move(opp: Opportunity, to_status: str) -> None:

@@ -6,6 +6,7 @@ The workflow's actions on the same URLs are `views.OpportunityActionViewSet`.
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -21,6 +22,10 @@ from ordermgmt.filters import OpportunityFilterSet
 from ordermgmt.models import Opportunity, User
 
 from .serializers import OpportunitySerializer
+
+
+class DocumentReplaceSerializer(drf_serializers.Serializer):
+    file = drf_serializers.FileField(help_text="The new file; it keeps the replaced document's kind.")
 
 
 @extend_schema(responses={200: OpportunitySerializer, **ERRORS})
@@ -42,7 +47,7 @@ class OpportunityViewSet(
 
     def get_queryset(self):
         queryset = selectors.opportunity_list(user=self.request.user)
-        if self.action in ("partial_update", "documents", "history"):
+        if self.action in ("partial_update", "documents", "history", "remove_document", "replace_document"):
             # These only need the row itself (scope, validation); the quotes and documents the list and detail
             # serialise would be two wasted queries, and PATCH answers from a fresh read after the write anyway.
             queryset = queryset.prefetch_related(None)
@@ -98,6 +103,45 @@ class OpportunityViewSet(
             opportunity_id=opp.pk,
             actor=request.user,
             kind=payload.validated_data["kind"],
+            upload=payload.validated_data["file"],
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: DocumentSerializer, **ERRORS})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"documents/(?P<document_id>\d+)/remove",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def remove_document(self, request, pk=None, document_id=None):
+        """Take a document off the opportunity while it is editable. Never destructive: the file is kept for the
+        audit trail and the history records the removal."""
+        opp = self.get_object()
+        document = services.document_remove(opportunity_id=opp.pk, actor=request.user, document_id=int(document_id))
+        return Response(DocumentSerializer(document).data)
+
+    @extend_schema(
+        request={"multipart/form-data": DocumentReplaceSerializer}, responses={201: DocumentSerializer, **ERRORS}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"documents/(?P<document_id>\d+)/replace",
+        parser_classes=[MultiPartParser],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def replace_document(self, request, pk=None, document_id=None):
+        """Upload a new file for a document (same kind); the old one is kept, removed, for the audit trail."""
+        opp = self.get_object()
+        payload = DocumentReplaceSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        document = services.document_replace(
+            opportunity_id=opp.pk,
+            actor=request.user,
+            document_id=int(document_id),
             upload=payload.validated_data["file"],
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)

@@ -122,6 +122,10 @@ class CommentInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
+class BookNowInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the deal books before its date (recorded).")
+
+
 class QuestionInputSerializer(serializers.Serializer):
     question = serializers.CharField(max_length=10000, help_text="What the rep must answer before the decision.")
 

@@ -24,6 +24,7 @@ from ordermgmt.api.views import ERRORS
 from .serializers import (
     AnswerInputSerializer,
     AssignInputSerializer,
+    BookNowInputSerializer,
     CommentInputSerializer,
     EmptySerializer,
     EscalateInputSerializer,
@@ -197,6 +198,17 @@ class OpportunityActionViewSet(viewsets.GenericViewSet):
     def billing_approve(self, request, pk=None):
         """Billing's final approval: the deal becomes Closed Won."""
         return self._run(services.approval_billing_approve, CommentInputSerializer)
+
+    @extend_schema(
+        request=BookNowInputSerializer,
+        responses=ACTION_RESPONSES,
+        examples=[OpenApiExample("Override", value={"reason": "Customer moved the start date forward"})],
+    )
+    @action(detail=True, methods=["post"], url_path="book-now")
+    def book_now(self, request, pk=None):
+        """A manager books a held deal (`booking_held`: start date more than 15 days out) before its date, with a
+        reason; it closes as Won today (Pacific)."""
+        return self._run(services.approval_book_now, BookNowInputSerializer)
 
     @extend_schema(request=RejectInputSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="billing-reject")

@@ -5,6 +5,7 @@ the history, and queues notifications after commit. Re-exported here: callers wr
 
 from .alerts import sla_alerts_send
 from .assignment import approval_assign, approval_claim, sla_recompute
+from .booking import BOOKED_FIELDS, approval_book_now, booking_lock_check, held_bookings_close
 from .conversation import approval_info_request, approval_info_respond, opportunity_comment_add
 from .coverage import coverage_sweep, specialist_set_coverage, specialist_set_out_of_office
 from .decisions import approval_approve, approval_billing_approve, approval_billing_reject, approval_reject
@@ -12,10 +13,12 @@ from .guards import can_review
 from .submission import approval_escalate, approval_recall, approval_submit
 
 __all__ = [
+    "BOOKED_FIELDS",
     "approval_approve",
     "approval_assign",
     "approval_billing_approve",
     "approval_billing_reject",
+    "approval_book_now",
     "approval_claim",
     "approval_escalate",
     "approval_info_request",
@@ -23,8 +26,10 @@ __all__ = [
     "approval_recall",
     "approval_reject",
     "approval_submit",
+    "booking_lock_check",
     "can_review",
     "coverage_sweep",
+    "held_bookings_close",
     "opportunity_comment_add",
     "sla_alerts_send",
     "sla_recompute",

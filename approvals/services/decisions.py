@@ -4,7 +4,6 @@ new state and timings, the opportunity's status and the history line."""
 from __future__ import annotations
 
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +15,7 @@ from ordermgmt.models import Opportunity, User
 from ordermgmt.services import opportunity_event_record
 
 from ..models import Decision, Submission
+from ..sla import PACIFIC
 from .guards import (
     Status,
     _check_transition,
@@ -47,6 +47,7 @@ def _decide(
     reasons: list[str] | None = None,
     on_behalf: User | None = None,
     opp_stage: str | None = None,
+    to_status: str | None = None,
     **opp_fields,
 ) -> None:
     """Record one decision: the Decision row, the submission's new state and timings, the opportunity's status
@@ -68,7 +69,7 @@ def _decide(
         submission.claimed_by = submission.claimed_by or actor
         decided = ["om_decided_at", "om_decided_by", "om_business_hours", "claimed_by"]
     else:
-        to_status = Status.CLOSED_WON if approved else Status.BILLING_REJECTED
+        to_status = to_status or (Status.CLOSED_WON if approved else Status.BILLING_REJECTED)
         submission.billing_decided_at, submission.billing_decided_by = now, actor
         submission.billing_business_hours = hours
         decided = ["billing_decided_at", "billing_decided_by", "billing_business_hours"]
@@ -137,22 +138,38 @@ def approval_reject(*, opportunity_id: int, actor: User, reasons: list[str], com
 
 @transaction.atomic
 def approval_billing_approve(*, opportunity_id: int, actor: User, comment: str = "", now=None) -> Opportunity:
-    """Billing's final review: the deal becomes Closed Won with today's close date (in the region's time zone)."""
+    """Billing's final review. The deal becomes Closed Won, in the period of the day it is approved in Pacific time
+    (a period closes at 23:59 America/Los_Angeles whatever the region); a start date more than 15 days out is
+    approved and held: "approved, booking on <date>", closed as Won on that date by the beat."""
     opp = _lock(opportunity_id, actor)
     _require_billing(actor)
     _check_transition(opp, Status.CLOSED_WON, "approve for billing")
     submission = _open_submission(opp)
     now = now or timezone.now()
-    close_date = timezone.localdate(now, timezone=ZoneInfo(submission.region.timezone))
-    quote = opp.primary_quote
-    sold_to = quote.sold_to_contact if quote is not None else None
+    today = timezone.localdate(now, timezone=PACIFIC)
+    if submission.held_until and submission.held_until > today:
+        _decide(
+            opp=opp, submission=submission, actor=actor, decision_stage=Decision.Stage.BILLING,
+            outcome=Decision.Outcome.APPROVED, now=now, comment=comment, to_status=Status.BOOKING_HELD,
+        )  # fmt: skip
+        _notify_rep(
+            opp, "booking_held", f"{opp.name} is approved by Billing and books on {submission.held_until:%Y-%m-%d}."
+        )
+        return opp
     _decide(
         opp=opp, submission=submission, actor=actor, decision_stage=Decision.Stage.BILLING,
         outcome=Decision.Outcome.APPROVED, now=now, comment=comment, opp_stage=Opportunity.Stage.CLOSED_WON,
-        close_date=close_date, sold_to_email_at_close=sold_to.email if sold_to is not None else "",
+        close_date=today, sold_to_email_at_close=sold_to_email(opp),
     )  # fmt: skip
     _notify_rep(opp, "closed_won", f"{opp.name} is Closed Won. Congratulations!")
     return opp
+
+
+def sold_to_email(opp: Opportunity) -> str:
+    """The Sold To address as it is when the deal closes (license delivery uses it, not a later edit)."""
+    quote = opp.primary_quote
+    sold_to = quote.sold_to_contact if quote is not None else None
+    return sold_to.email if sold_to is not None else ""
 
 
 @transaction.atomic

@@ -11,11 +11,13 @@ from .editing import (
     ChecklistView,
     ContactCreateView,
     ContactOptionsView,
+    DocumentRemoveView,
+    DocumentReplaceView,
     DocumentUploadView,
     OpportunityFormView,
     document_view,
 )
-from .opportunities import EscalateView, MyOpportunitiesView, OpportunityDetailView, RecallView, SubmitView
+from .opportunities import BookNowView, EscalateView, MyOpportunitiesView, OpportunityDetailView, RecallView, SubmitView
 from .queue import AssignView, BillingQueueView, ClaimView, QueueView
 from .review import ApproveView, BillingApproveView, BillingRejectView, RejectView, ReviewView
 from .team import CoverageView, MyOutOfOfficeView, OutOfOfficeView, TeamView
@@ -27,12 +29,15 @@ __all__ = [
     "BillingApproveView",
     "BillingQueueView",
     "BillingRejectView",
+    "BookNowView",
     "ChecklistView",
     "ClaimView",
     "CommentCreateView",
     "ContactCreateView",
     "ContactOptionsView",
     "CoverageView",
+    "DocumentRemoveView",
+    "DocumentReplaceView",
     "DocumentUploadView",
     "EscalateView",
     "MyOpportunitiesView",

@@ -198,6 +198,35 @@ class DocumentUploadView(RoleRequiredMixin, View):
         return redirect(safe_next(request, reverse("approvals:opportunity_edit", args=[opp.pk])))
 
 
+class DocumentRemoveView(RoleRequiredMixin, View):
+    """Take a document off (kept for the audit trail), then back to the edit page."""
+
+    roles = REP_ROLES
+
+    def post(self, request, pk, document_id):
+        opp = visible_opportunity(request.user, pk)
+        if run_service(request, om_services.document_remove, opportunity_id=opp.pk, document_id=document_id):
+            messages.success(request, "Document removed (kept in the audit trail).")
+        return redirect("approvals:opportunity_edit", pk=opp.pk)
+
+
+class DocumentReplaceView(RoleRequiredMixin, View):
+    """A new file for a document, same kind; the old one is kept, removed."""
+
+    roles = REP_ROLES
+
+    def post(self, request, pk, document_id):
+        opp = visible_opportunity(request.user, pk)
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "Choose the new file.")
+        elif run_service(
+            request, om_services.document_replace, opportunity_id=opp.pk, document_id=document_id, upload=upload
+        ):
+            messages.success(request, f"Replaced with {upload.name}.")
+        return redirect("approvals:opportunity_edit", pk=opp.pk)
+
+
 @xframe_options_sameorigin
 def document_view(request, pk, document_id):
     """Serve an attached file to whoever may see its opportunity: PDFs inline (framed on the review page)."""

@@ -3,6 +3,8 @@ workflow actions on it (submit, recall, escalate)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
@@ -21,11 +23,18 @@ from .. import requirements, selectors, services
 from ..forms import (
     EscalateForm,
 )
-from ..sla import quarter_closing_days
-from .common import REP_ROLES, checklist_context, visible_opportunity
+from ..sla import month_lock_date, month_locked_after, quarter_closing_days
+from .common import REP_ROLES, Role, checklist_context, visible_opportunity
 from .conversation import thread_context
 
 Status = Opportunity.ApprovalStatus
+
+
+def _locked_since(opp) -> date | None:
+    """The day a Closed Won deal's booking month locked (None while it is open to changes)."""
+    if opp.approval_status != Status.CLOSED_WON or opp.close_date is None:
+        return None
+    return month_lock_date(opp.close_date) if timezone.now() > month_locked_after(opp.close_date) else None
 
 
 def _open_question(thread):
@@ -85,6 +94,7 @@ class OpportunityDetailView(LoginRequiredMixin, TemplateView):
             **thread_context(user, opp),
         )
         ctx["question"] = _open_question(ctx["thread"]) if opp.approval_status == Status.NEEDS_INFO else None
+        ctx["locked_since"] = _locked_since(opp)
         escalating = "escalate" in ctx["actions"]
         ctx["quarter_closing"] = quarter_closing_days(timezone.now(), opp.region) if escalating else None
         return ctx
@@ -131,4 +141,17 @@ class EscalateView(OpportunityDetailView):
             to_region=form.cleaned_data["to_region"] or None,
         ):
             messages.success(request, f"{opp.name} escalated.")
+        return redirect("approvals:opportunity_detail", pk=opp.pk)
+
+
+class BookNowView(RoleRequiredMixin, View):
+    """A manager books a held deal before its date, with a reason."""
+
+    roles = (Role.MANAGER,)
+
+    def post(self, request, pk):
+        opp = visible_opportunity(request.user, pk)
+        reason = request.POST.get("reason", "")
+        if run_service(request, services.approval_book_now, opportunity_id=opp.pk, reason=reason):
+            messages.success(request, f"{opp.name} is booked: Closed Won today.")
         return redirect("approvals:opportunity_detail", pk=opp.pk)

@@ -16,6 +16,13 @@ def document_upload_to(instance: Document, filename: str) -> str:
     return f"documents/{instance.opportunity_id}/{uuid.uuid4().hex}"
 
 
+class AttachedDocuments(models.Manager):
+    """The documents still attached: a removed one is kept (file and row) for the audit trail, out of sight."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
 @pghistory.track(model_name="DocumentAudit", obj_field=pghistory.ObjForeignKey(related_name="audit_events"))
 class Document(models.Model):
     """An uploaded file attached to an opportunity (signed order form, PO, ...)."""
@@ -38,9 +45,22 @@ class Document(models.Model):
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Removal is never destructive: the row and the file stay, out of the opportunity's documents.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="The document it replaced."
+    )
+
+    all_objects = models.Manager()  # removed ones too: the audit trail
+    objects = AttachedDocuments()
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
+        default_manager_name = "objects"  # related access (opportunity.documents) sees the attached ones only
+        base_manager_name = "all_objects"
         indexes = [models.Index(fields=["opportunity", "kind"], name="document_opp_kind_idx")]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ NOTIFICATION_KINDS = [
     ("om_approved", "Your deal approved by Order Management"),
     ("om_rejected", "Your deal rejected by Order Management"),
     ("billing_rejected", "Your deal rejected by Billing"),
+    ("booking_held", "Your deal approved, booking on its date (15-day rule)"),
     ("closed_won", "Your deal Closed Won"),
     ("case_new", "New cases for your team"),
     ("case_assigned", "Cases assigned to you"),

@@ -96,6 +96,7 @@ class Opportunity(TimeStampedModel):
         SUBMITTED = "submitted", "Submitted"
         NEEDS_INFO = "needs_info", "Waiting for the rep"
         OM_APPROVED = "om_approved", "Approved by Order Management"
+        BOOKING_HELD = "booking_held", "Approved, booking on its date"
         OM_REJECTED = "om_rejected", "Rejected by Order Management"
         BILLING_REJECTED = "billing_rejected", "Rejected by Billing"
         CLOSED_WON = "closed_won", "Closed Won"
@@ -105,6 +106,7 @@ class Opportunity(TimeStampedModel):
         ApprovalStatus.SUBMITTED,
         ApprovalStatus.NEEDS_INFO,
         ApprovalStatus.OM_APPROVED,
+        ApprovalStatus.BOOKING_HELD,
         ApprovalStatus.CLOSED_WON,
     )
 

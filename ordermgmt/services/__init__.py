@@ -2,7 +2,7 @@
 here: callers write `from ordermgmt import services`."""
 
 from .customers import contact_create, contact_update
-from .documents import ALLOWED_DOCUMENT_TYPES, document_create, upload_check
+from .documents import ALLOWED_DOCUMENT_TYPES, document_create, document_remove, document_replace, upload_check
 from .events import opportunity_event_record, opportunity_events_record
 from .messaging import (
     mentioned_usernames,
@@ -45,6 +45,8 @@ __all__ = [
     "contact_create",
     "contact_update",
     "document_create",
+    "document_remove",
+    "document_replace",
     "mentioned_usernames",
     "notification_email_send",
     "notification_mark_read",

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from ..exceptions import Conflict, PermissionDeniedError
 from ..models import (
@@ -128,5 +129,65 @@ def document_create(*, opportunity_id: int, actor: User, kind: str, upload: Uplo
         actor=actor,
         action="document_added",
         changes={"documents": [None, f"{document.get_kind_display()}: {document.original_name}"]},
+    )
+    return document
+
+
+def _editable_document(opportunity_id: int, actor: User, document_id: int, verb: str) -> tuple[Opportunity, Document]:
+    opp = Opportunity.objects.select_for_update(no_key=True).get(pk=opportunity_id)
+    if not can_edit_opportunity(actor, opp):
+        raise PermissionDeniedError(f"You may not {verb} this opportunity's documents.")
+    if opp.is_locked:
+        raise Conflict(f"This opportunity is locked in approval: recall it before you {verb} a document.")
+    document = Document.objects.select_for_update().filter(opportunity=opp, pk=document_id).first()
+    if document is None:
+        raise ValidationError({"document": ["No such document on this opportunity."]})
+    return opp, document
+
+
+def _label(document: Document) -> str:
+    return f"{document.get_kind_display()}: {document.original_name}"
+
+
+@transaction.atomic
+def document_remove(*, opportunity_id: int, actor: User, document_id: int) -> Document:
+    """Take a document off an editable opportunity. Never destructive: the row and its file are kept for the audit
+    trail, and the history says who removed it."""
+    opp, document = _editable_document(opportunity_id, actor, document_id, "remove")
+    document.removed_at, document.removed_by = timezone.now(), actor
+    document.save(update_fields=["removed_at", "removed_by"])
+    opp.version += 1
+    opp.save(update_fields=["version", "updated_at"])
+    opportunity_event_record(
+        opportunity=opp, actor=actor, action="document_removed", changes={"documents": [_label(document), None]}
+    )
+    return document
+
+
+@transaction.atomic
+def document_replace(*, opportunity_id: int, actor: User, document_id: int, upload: UploadedFile) -> Document:
+    """Replace a document with a new file of the same kind (the old one is kept, removed, for the audit trail)."""
+    opp, old = _editable_document(opportunity_id, actor, document_id, "replace")
+    original_name, content_type = upload_check(upload)
+    document = Document(
+        opportunity=opp,
+        kind=old.kind,
+        original_name=original_name,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+        replaces=old,
+    )
+    document.file.save("upload", upload, save=False)
+    document.save()
+    old.removed_at, old.removed_by = timezone.now(), actor
+    old.save(update_fields=["removed_at", "removed_by"])
+    opp.version += 1
+    opp.save(update_fields=["version", "updated_at"])
+    opportunity_event_record(
+        opportunity=opp,
+        actor=actor,
+        action="document_replaced",
+        changes={"documents": [_label(old), _label(document)]},
     )
     return document

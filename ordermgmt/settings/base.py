@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULE = {
     "sla-alerts": {"task": "approvals.tasks.sla_alerts_send", "schedule": timedelta(minutes=5)},
     # Out of office: hand claimed items to the backup at its start, back at its end.
     "coverage-sweep": {"task": "approvals.tasks.coverage_sweep", "schedule": timedelta(minutes=5)},
+    # 15-day rule: held deals close as Won on their booking date (hourly: idempotent, so a missed run catches up).
+    "held-bookings-close": {"task": "approvals.tasks.held_bookings_close", "schedule": crontab(minute=10)},
     "license-review-apac": {
         "task": "licenses.tasks.license_review_run",
         "schedule": crontab(hour=1, minute=0),

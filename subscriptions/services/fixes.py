@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from approvals.services import BOOKED_FIELDS, booking_lock_check
 from ordermgmt.exceptions import Conflict
 from ordermgmt.models import Opportunity, User
 from ordermgmt.services import opportunity_fields_set, opportunity_record_create, opportunity_record_delete
@@ -108,6 +109,8 @@ def fix_apply(discrepancy: Discrepancy, actor: User | None) -> dict[str, Any]:
         if getattr(opp, field) != _as_field_value(field, discrepancy.actual.get(field)):
             raise Conflict(f"Discrepancy {discrepancy.pk}: {opp}'s {field} changed since the run; re-run it.")
         new = {field: _as_field_value(field, fix["value"])}
+        if field in BOOKED_FIELDS:
+            booking_lock_check(opp)  # a locked month's booking changes through a correction
     else:
         raise Conflict(f"Discrepancy {discrepancy.pk} has no automatic fix: resolve it by hand or accept it.")
     changes = _set_fields(opp, new, actor=actor, action="reconciliation_fixed", discrepancy=discrepancy)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import random
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,13 +16,12 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.utils import timezone
 
 from approvals import services
 from approvals.models import Decision, Submission
 from approvals.requirements import Deal, unmet
 from approvals.sla import held_until, sla_times
-from demo.history import BILLING, OM, History
+from demo.history import BILLING, OM, History, booked_on
 from demo.people import BACKUPS, DEMO_PASSWORD, DEMO_USERS
 from ordermgmt.models import Document, Opportunity, OpportunityEvent, User
 from ordermgmt.selectors import opportunity_loaded
@@ -132,7 +131,7 @@ def test_every_closed_won_history_ends_in_billings_approval_on_the_close_date():
         assert [t.state for t in trips[:-1]] == [t.state for t in trips[:-1] if t.state.endswith("_rejected")]
         last = trips[-1]
         assert last.state == Submission.State.CLOSED_WON
-        assert opp.close_date == timezone.localdate(last.billing_decided_at, timezone=ZoneInfo(opp.region.timezone))
+        assert opp.close_date == booked_on(last)  # Pacific day of Billing's approval, or its held booking date
         assert all(t.held_until == held_until(t.start_date, t.submitted_at) for t in trips)
 
 
@@ -166,6 +165,8 @@ def test_history_rows_are_what_the_services_write_for_the_same_moves():
             else:
                 services.approval_billing_approve(opportunity_id=opp.pk, actor=billing, now=at)
         at += timedelta(hours=5)
+    # the start date is more than 15 days out: held, and booked by the beat on its date
+    assert services.held_bookings_close(now=datetime(2026, 11, 16, 0, 5, tzinfo=ZoneInfo("America/Los_Angeles"))) == 1
 
     fields = [
         "sequence", "state", "submitted_at", "submitted_by_id", "region_id", "start_date", "net_arr", "amount",
@@ -183,6 +184,7 @@ def test_history_rows_are_what_the_services_write_for_the_same_moves():
     opp.refresh_from_db()
     assert (deal.opportunity.approval_status, deal.opportunity.version) == (opp.approval_status, opp.version)
     assert deal.opportunity.approval_status == Status.CLOSED_WON
+    assert opp.close_date == booked_on(bulk.submissions[-1]) == date(2026, 11, 16)
 
 
 def test_seeding_again_changes_nothing():

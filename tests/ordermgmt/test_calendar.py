@@ -499,10 +499,11 @@ def test_period_end_flag(moment, kwargs, expected):
     assert period_end_flag(moment, **kwargs) == expected
 
 
-def test_month_lock_date_is_the_fifth_of_the_next_month():
-    assert month_lock_date(date(2026, 1, 31)) == date(2026, 2, 5)
-    assert month_lock_date(date(2026, 2, 28)) == date(2026, 3, 5)
-    assert month_lock_date(date(2026, 12, 31)) == date(2027, 1, 5)
+def test_month_lock_date_is_the_fifth_business_day_of_the_next_month():
+    assert month_lock_date(date(2026, 1, 31)) == date(2026, 2, 6)  # Feb 2..6 (the 1st is a Sunday)
+    assert month_lock_date(date(2026, 2, 28)) == date(2026, 3, 6)
+    assert month_lock_date(date(2026, 8, 15)) == date(2026, 9, 8)  # Sep 1-4, Labor Day the 7th, then the 8th
+    assert month_lock_date(date(2026, 12, 31)) == date(2027, 1, 8)  # New Year's Day, a Friday, is a holiday
 
 
 def test_sla_state():

@@ -1,10 +1,12 @@
 """What a fix changes on the opportunity records and how it is undone (subscriptions/services/fixes.py), through
 the decisions that apply and undo it. On PostgreSQL."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from ordermgmt.exceptions import Conflict
 from ordermgmt.models import Opportunity
@@ -136,10 +138,16 @@ def test_an_opportunity_in_approval_is_not_changed_by_a_fix(renewal_world):
         apply("arr_basis_mismatch", ManagerFactory())
 
 
-def test_net_arr_fix_takes_the_invoice_value():
+def test_net_arr_fix_takes_the_invoice_value_until_the_month_locks():
     invoice = InvoiceFactory(net_arr=Decimal("10000.00"))
     run("bookings", month="2026-10")
+    opp = Opportunity.objects.get(pk=invoice.opportunity_id)
+    assert opp.close_date.month == 10  # October 2026 locks after 6 November (its 5th business day), Pacific
 
-    apply("net_arr_mismatch", ManagerFactory())
+    locked = datetime(2026, 11, 7, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    with time_machine.travel(locked, tick=False), pytest.raises(Conflict, match="locked"):
+        apply("net_arr_mismatch", ManagerFactory())
+    with time_machine.travel(datetime(2026, 11, 6, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles")), tick=False):
+        apply("net_arr_mismatch", ManagerFactory())
 
     assert Opportunity.objects.get(pk=invoice.opportunity_id).net_arr == Decimal("10000.00")
