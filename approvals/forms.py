@@ -270,3 +270,25 @@ class ThreadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["body"].label = label
         _bootstrap(self)
+
+
+class CorrectionForm(forms.Form):
+    """A correction of a Closed Won deal: the reason and the corrected values (leave the others empty)."""
+
+    kind = forms.ChoiceField(choices=(("fields", "Field correction"), ("rebook", "Debook and rebook")), label="Kind")
+    reason = forms.CharField(max_length=2000, label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+    amount = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2, label="Amount")
+    net_arr = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2, label="Net ARR")
+    start_date = forms.DateField(required=False, widget=DateInput, label="Start date")
+    end_date = forms.DateField(required=False, widget=DateInput, label="End date")
+    close_date = forms.DateField(required=False, widget=DateInput, label="Close date (rebook)")
+
+    CHANGES = ("amount", "net_arr", "start_date", "end_date", "close_date")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "correction")
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.CHANGES if self.cleaned_data.get(name) is not None}

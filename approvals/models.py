@@ -238,3 +238,45 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id} {self.kind} by {self.author_id}"
+
+
+class Correction(models.Model):
+    """A change to a Closed Won deal after the fact (Billing or a manager opens it, with a reason): field corrections
+    of amount, Net ARR or dates, or a debook and rebook (a new close date). It goes through Order Management's
+    approval like a submission; the original values are kept beside the new ones, and the history shows both."""
+
+    class Kind(models.TextChoices):
+        FIELDS = "fields", "Field correction"
+        REBOOK = "rebook", "Debook and rebook"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for Order Management"
+        APPROVED = "approved", "Approved and applied"
+        REJECTED = "rejected", "Rejected"
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="corrections")
+    region = models.ForeignKey("ordermgmt.Region", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FIELDS)
+    reason = models.TextField(max_length=2000)
+    changes = models.JSONField(help_text="{field: new value} as asked.")
+    original = models.JSONField(help_text="{field: value} when the correction was opened.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True, max_length=5000)
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity"], condition=Q(state="pending"), name="correction_one_pending_per_opportunity"
+            )
+        ]
+        indexes = [models.Index(fields=["decided_at"], name="correction_decided_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} {self.kind} ({self.state})"

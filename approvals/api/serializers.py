@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals import requirements
-from approvals.models import Comment, Submission
+from approvals.models import Comment, Correction, Submission
 from approvals.selectors import display_name, priority_reason
 from approvals.sla import business_hours_remaining, hours_remaining_at, period_end_flag, sla_state
 from ordermgmt.api.serializers import QuoteSerializer
@@ -119,6 +119,36 @@ class EmptySerializer(serializers.Serializer):
 
 
 class CommentInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class CorrectionChangesSerializer(serializers.Serializer):
+    """The corrected values (any of them; at least one)."""
+
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    net_arr = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
+    close_date = serializers.DateField(required=False, help_text="A rebook's new close date.")
+
+
+class CorrectionInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Correction.Kind.choices, default=Correction.Kind.FIELDS)
+    reason = serializers.CharField(max_length=2000)
+    changes = CorrectionChangesSerializer()
+
+
+class CorrectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Correction
+        fields = [
+            "id", "opportunity", "region", "kind", "reason", "changes", "original", "state",
+            "opened_by", "opened_at", "decided_by", "decided_at", "comment",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class CorrectionDecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .opportunities import OpportunityViewSet
-from .views import OpportunityActionViewSet, QueueViewSet, RejectionReasonsView
+from .views import CorrectionViewSet, OpportunityActionViewSet, QueueViewSet, RejectionReasonsView
 
 urlpatterns = [path("rejection-reasons/", RejectionReasonsView.as_view(), name="rejection-reasons")]
 
@@ -12,3 +12,4 @@ def register(router) -> None:
     router.register("opportunities", OpportunityViewSet, basename="opportunity")
     router.register("opportunities", OpportunityActionViewSet, basename="opportunity-action")
     router.register("queue", QueueViewSet, basename="queue")
+    router.register("corrections", CorrectionViewSet, basename="correction")

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from approvals import requirements, selectors, services
 from approvals.filters import QueueFilterSet
-from approvals.models import Submission
+from approvals.models import Correction, Submission
 from approvals.pagination import QueueKeysetPagination
 from approvals.sla import hours_remaining_at
 from ordermgmt.api.filtering import FilterSetBackend
@@ -26,6 +26,9 @@ from .serializers import (
     AssignInputSerializer,
     BookNowInputSerializer,
     CommentInputSerializer,
+    CorrectionDecisionSerializer,
+    CorrectionInputSerializer,
+    CorrectionSerializer,
     EmptySerializer,
     EscalateInputSerializer,
     OpportunitySerializer,
@@ -193,6 +196,35 @@ class OpportunityActionViewSet(viewsets.GenericViewSet):
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
+    @extend_schema(methods=["get"], request=None, responses={200: CorrectionSerializer(many=True), 404: ERRORS[404]})
+    @extend_schema(
+        methods=["post"],
+        request=CorrectionInputSerializer,
+        responses={201: CorrectionSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Net ARR corrected",
+                value={"kind": "fields", "reason": "Net ARR excluded the ramp", "changes": {"net_arr": "18000.00"}},
+            )
+        ],
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def corrections(self, request, pk=None):
+        """A Closed Won deal's corrections (GET), or a new one (POST, Billing or manager) for Order Management to
+        approve: field corrections of amount, Net ARR and dates, or a rebook with a new close date."""
+        pk = self._pk()
+        if request.method == "POST":
+            data = self._validated(CorrectionInputSerializer)
+            correction = services.correction_open(
+                opportunity_id=pk, actor=request.user, reason=data["reason"], kind=data["kind"],
+                changes=dict(data["changes"]),
+            )  # fmt: skip
+            return Response(CorrectionSerializer(correction).data, status=201)
+        self._require_visible(pk)
+        return Response(
+            CorrectionSerializer(selectors.correction_list(user=request.user, opportunity_id=pk), many=True).data
+        )
+
     @extend_schema(request=CommentInputSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="billing-approve")
     def billing_approve(self, request, pk=None):
@@ -265,3 +297,38 @@ class RejectionReasonsView(APIView):
     @extend_schema(responses={200: RejectionReasonSerializer(many=True)})
     def get(self, request):
         return Response([{"code": code, "label": label} for code, label in requirements.rejection_reasons()])
+
+
+class CorrectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Corrections of Closed Won deals in the caller's scope; Order Management approves or rejects them."""
+
+    serializer_class = CorrectionSerializer
+    permission_classes = [IsStaffRole]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Correction.objects.none()
+        pending = self.request.query_params.get("state") == "pending"
+        return selectors.correction_list(user=self.request.user, pending_only=pending)
+
+    def _decide(self, service):
+        try:
+            correction_id = int(self.kwargs["pk"])
+        except (TypeError, ValueError) as exc:
+            raise Http404 from exc
+        payload = CorrectionDecisionSerializer(data=self.request.data)
+        payload.is_valid(raise_exception=True)
+        correction = service(correction_id=correction_id, actor=self.request.user, **payload.validated_data)
+        return Response(CorrectionSerializer(correction).data)
+
+    @extend_schema(request=CorrectionDecisionSerializer, responses={200: CorrectionSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Order Management approves: the corrected values are applied, with a history line."""
+        return self._decide(services.correction_approve)
+
+    @extend_schema(request=CorrectionDecisionSerializer, responses={200: CorrectionSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Order Management rejects (a comment is required); the booking stays as it was."""
+        return self._decide(services.correction_reject)

@@ -20,6 +20,7 @@ from .queue import (
 )
 from .review import (
     changes_since_last_rejection,
+    correction_list,
     escalation_counts,
     last_rejection,
     latest_submission,
@@ -34,6 +35,7 @@ __all__ = [
     "QUEUE_ROW_FIELDS",
     "approval_queue",
     "changes_since_last_rejection",
+    "correction_list",
     "dated_coverage_today",
     "display_name",
     "escalation_counts",

@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from ordermgmt.models import Opportunity, OpportunityEvent, User
 
 from .. import requirements
-from ..models import ALLOWED_TRANSITIONS, Comment, Decision, Submission
+from ..models import ALLOWED_TRANSITIONS, Comment, Correction, Decision, Submission
 
 
 def open_submission(*, opportunity) -> Submission | None:
@@ -64,6 +64,21 @@ def escalation_counts(*, since=None) -> QuerySet:
 def opportunity_thread(*, opportunity_id: int) -> QuerySet[Comment]:
     """An opportunity's thread (comments, questions, answers), oldest first, with their authors."""
     return Comment.objects.filter(opportunity_id=opportunity_id).select_related("author").order_by("created_at", "pk")
+
+
+def correction_list(*, user: User, pending_only: bool = False, opportunity_id: int | None = None):
+    """Corrections `user` may see: a specialist's regions', everything for managers, Billing and Deal Desk; the
+    oldest first."""
+    qs = Correction.objects.select_related("opportunity", "opened_by", "decided_by")
+    if user.is_specialist:
+        qs = qs.filter(region_id__in=user.region_codes())
+    elif not (user.is_manager or user.is_billing or user.role == User.Role.DEAL_DESK):
+        qs = qs.filter(opportunity__owner=user)
+    if pending_only:
+        qs = qs.filter(state=Correction.State.PENDING)
+    if opportunity_id is not None:
+        qs = qs.filter(opportunity_id=opportunity_id)
+    return qs.order_by("opened_at", "pk")
 
 
 def requirements_preview(*, opportunity, quote, documents) -> list:

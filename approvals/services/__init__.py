@@ -7,6 +7,7 @@ from .alerts import sla_alerts_send
 from .assignment import approval_assign, approval_claim, sla_recompute
 from .booking import BOOKED_FIELDS, approval_book_now, booking_lock_check, held_bookings_close
 from .conversation import approval_info_request, approval_info_respond, opportunity_comment_add
+from .corrections import correction_approve, correction_open, correction_reject
 from .coverage import coverage_sweep, specialist_set_coverage, specialist_set_out_of_office
 from .decisions import approval_approve, approval_billing_approve, approval_billing_reject, approval_reject
 from .guards import can_review
@@ -28,6 +29,9 @@ __all__ = [
     "approval_submit",
     "booking_lock_check",
     "can_review",
+    "correction_approve",
+    "correction_open",
+    "correction_reject",
     "coverage_sweep",
     "held_bookings_close",
     "opportunity_comment_add",

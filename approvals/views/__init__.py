@@ -7,6 +7,7 @@ page), never a server error.
 """
 
 from .conversation import AskRepView, CommentCreateView, RespondView, comment_attachment
+from .corrections import CorrectionDecideView, CorrectionOpenView
 from .editing import (
     ChecklistView,
     ContactCreateView,
@@ -33,6 +34,8 @@ __all__ = [
     "ChecklistView",
     "ClaimView",
     "CommentCreateView",
+    "CorrectionDecideView",
+    "CorrectionOpenView",
     "ContactCreateView",
     "ContactOptionsView",
     "CoverageView",

@@ -21,6 +21,7 @@ from ordermgmt.web import RoleRequiredMixin, run_service
 
 from .. import requirements, selectors, services
 from ..forms import (
+    CorrectionForm,
     EscalateForm,
 )
 from ..sla import month_lock_date, month_locked_after, quarter_closing_days
@@ -95,6 +96,9 @@ class OpportunityDetailView(LoginRequiredMixin, TemplateView):
         )
         ctx["question"] = _open_question(ctx["thread"]) if opp.approval_status == Status.NEEDS_INFO else None
         ctx["locked_since"] = _locked_since(opp)
+        ctx["corrections"] = list(selectors.correction_list(user=user, opportunity_id=opp.pk))
+        can_correct = opp.approval_status == Status.CLOSED_WON and (user.is_billing or user.is_manager)
+        ctx["correction_form"] = CorrectionForm() if can_correct else None
         escalating = "escalate" in ctx["actions"]
         ctx["quarter_closing"] = quarter_closing_days(timezone.now(), opp.region) if escalating else None
         return ctx

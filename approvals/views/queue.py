@@ -133,6 +133,10 @@ def queue_rows(rows, *, now, stage: str, reviewers=None, start: int = 1) -> list
     return out
 
 
+def _pending_corrections(user) -> list:
+    return list(selectors.correction_list(user=user, pending_only=True)[:50])
+
+
 def _extended_hours(region: str, tabs) -> list[tuple[str, str]]:
     """(region, closing time) of the regions shown whose support runs late today for the month end."""
     regions = selectors.region_calendars()
@@ -218,6 +222,9 @@ class QueueView(RoleRequiredMixin, TemplateView):
             can_assign=can_assign,
             waiting=list(selectors.waiting_for_rep(user=user, stage=self.stage)[:50]),
             extended_hours=_extended_hours(region, tabs),
+            corrections=list(selectors.correction_list(user=user, pending_only=True)[:50])
+            if self.stage == "om"
+            else [],
         )
         return ctx
 

@@ -115,6 +115,7 @@ def kpi_summary(scope: Scope) -> dict:
         "approval_accuracy_pct": accuracy["pct"],
         "approval_accuracy_decided": accuracy["decided"],
         "approval_accuracy_rejected": accuracy["rejected"],
+        "approval_accuracy_corrected": accuracy["corrected"],
         "csat_pct": satisfaction["pct"],
         "csat_responses": satisfaction["responses"],
         "csat_positive": satisfaction["positive"],

@@ -7,11 +7,13 @@ from django.db import connection
 from django.db.models import (
     Avg,
     Count,
+    Exists,
     F,
+    OuterRef,
     Q,
 )
 
-from approvals.models import Decision
+from approvals.models import Correction, Decision
 from approvals.requirements import rejection_reasons
 from ordermgmt.database import is_postgresql
 
@@ -86,26 +88,42 @@ def approval_sla_by_person(scope: Scope) -> list[dict]:
     return out
 
 
-def approval_accuracy(scope: Scope) -> dict:
-    """Approval accuracy: of the opportunities OM approved and sent to Billing, the share Billing did not reject,
-    counted over Billing decisions made in the period. `{"pct", "decided", "approved", "rejected"}`. One query."""
-    row = billing_decisions(scope).aggregate(
-        decided=Count("pk"), approved=Count("pk", filter=Q(outcome=Decision.Outcome.APPROVED))
+def _with_corrections(decisions):
+    """Billing decisions, each marked when its deal was later corrected (an approved correction after Closed Won):
+    accuracy counts that booking as an error."""
+    corrected = Correction.objects.filter(
+        opportunity=OuterRef("submission__opportunity"), state=Correction.State.APPROVED
     )
+    return decisions.annotate(was_corrected=Exists(corrected))
+
+
+ACCURACY_COUNTS = {
+    "decided": Count("pk"),
+    "approved": Count("pk", filter=Q(outcome=Decision.Outcome.APPROVED)),
+    "corrected": Count("pk", filter=Q(outcome=Decision.Outcome.APPROVED, was_corrected=True)),
+}
+
+
+def approval_accuracy(scope: Scope) -> dict:
+    """Approval accuracy: of the opportunities OM approved and sent to Billing, the share Billing did not reject and
+    nobody had to correct after Closed Won, counted over Billing decisions made in the period.
+    `{"pct", "decided", "approved", "rejected", "corrected"}`. One query."""
+    row = _with_corrections(billing_decisions(scope)).aggregate(**ACCURACY_COUNTS)
     return {
-        "pct": pct(row["approved"], row["decided"]),
+        "pct": pct(row["approved"] - row["corrected"], row["decided"]),
         "decided": row["decided"],
         "approved": row["approved"],
         "rejected": row["decided"] - row["approved"],
+        "corrected": row["corrected"],
     }
 
 
 def approval_accuracy_by_region(scope: Scope) -> list[dict]:
-    """Approval accuracy per queue region: `[{"region", "decided", "approved", "pct"}]`. One query."""
+    """Approval accuracy per queue region: `[{"region", "decided", "approved", "corrected", "pct"}]`. One query."""
     rows = (
-        billing_decisions(scope)
+        _with_corrections(billing_decisions(scope))
         .values("submission__region_id")
-        .annotate(decided=Count("pk"), approved=Count("pk", filter=Q(outcome=Decision.Outcome.APPROVED)))
+        .annotate(**ACCURACY_COUNTS)
         .order_by("submission__region_id")
     )
     return [
@@ -113,7 +131,8 @@ def approval_accuracy_by_region(scope: Scope) -> list[dict]:
             "region": r["submission__region_id"],
             "decided": r["decided"],
             "approved": r["approved"],
-            "pct": pct(r["approved"], r["decided"]),
+            "corrected": r["corrected"],
+            "pct": pct(r["approved"] - r["corrected"], r["decided"]),
         }
         for r in rows
     ]

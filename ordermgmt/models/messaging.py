@@ -26,6 +26,7 @@ NOTIFICATION_KINDS = [
     ("billing_rejected", "Your deal rejected by Billing"),
     ("booking_held", "Your deal approved, booking on its date (15-day rule)"),
     ("closed_won", "Your deal Closed Won"),
+    ("correction", "Corrections of Closed Won deals"),
     ("case_new", "New cases for your team"),
     ("case_assigned", "Cases assigned to you"),
     ("case_taken", "Your case taken by the team"),

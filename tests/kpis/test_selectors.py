@@ -105,7 +105,7 @@ def test_approval_accuracy_counts_billing_decisions_in_the_period(emea_rep, amer
 
     result = s.approval_accuracy(scope(region="EMEA"))
 
-    assert result == {"pct": 87.5, "decided": 8, "approved": 7, "rejected": 1}
+    assert result == {"pct": 87.5, "decided": 8, "approved": 7, "rejected": 1, "corrected": 0}
     assert s.health("approval_accuracy_pct", result["pct"]) == "yellow"
     assert s.approval_accuracy(scope())["pct"] == 77.78  # 7 of 9
     assert s.approval_accuracy(scope(quarter(2026, 4)))["pct"] == 0.0
