@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pghistory
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -83,7 +83,9 @@ class Subscription(TimeStampedModel):
 class Invoice(TimeStampedModel):
     """An invoice from the billing system; `opportunity` is the booking it bills (null when billing did not say).
 
-    `net_arr` is optional: when billing sends it, bookings reconciliation compares it with the opportunity's Net ARR.
+    `net_arr` is optional: when billing sends it, bookings reconciliation compares it with the opportunity's Net ARR;
+    otherwise it annualises `amount` over the service period (`service_months`, or the months from `service_start` to
+    `service_end`; without either, the primary quote's term, else 12 months).
     """
 
     number = models.CharField(max_length=60, unique=True)
@@ -94,13 +96,33 @@ class Invoice(TimeStampedModel):
     amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
     net_arr = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     invoice_date = models.DateField()
+    service_start = models.DateField(null=True, blank=True, help_text="First day of the service the invoice bills.")
+    service_end = models.DateField(null=True, blank=True, help_text="Last day of the service the invoice bills.")
+    service_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Months of service billed; derived from service_start/service_end when only they are sent.",
+    )
 
     objects = InvoiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-invoice_date", "number"]
         indexes = [models.Index(fields=["invoice_date"], name="invoice_date_idx")]
-        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_amount_non_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(service_start__isnull=True)
+                | Q(service_end__isnull=True)
+                | Q(service_end__gte=F("service_start")),
+                name="invoice_service_period_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(service_months__isnull=True) | Q(service_months__gte=1),
+                name="invoice_service_months_positive",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

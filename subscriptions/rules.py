@@ -137,16 +137,36 @@ MULTIPLE_INVOICES = f"""
     WHERE {WON_IN_MONTH}
 """
 
+# Net ARR against the invoice: billing's Net ARR when the feed sends it, else the amount annualised (amount * 12 /
+# months: the invoice's service months, else the primary quote's term, else 12) less the ARR basis (within $1.00).
 NET_ARR_MISMATCH = f"""
-    SELECT 'net_arr_mismatch' AS kind, NULL::bigint AS subscription_id, o.id AS opportunity_id, i.id AS invoice_id,
-           jsonb_build_object('net_arr', i.net_arr::text) AS expected,
-           jsonb_build_object('net_arr', o.net_arr::text) AS actual,
-           jsonb_build_object('action', 'set', 'field', 'net_arr', 'value', i.net_arr::text) AS proposed_fix
-    FROM ordermgmt_opportunity o
-    JOIN subscriptions_invoice i ON i.opportunity_id = o.id
-    WHERE {WON_IN_MONTH}
-      AND i.net_arr IS NOT NULL AND i.net_arr <> o.net_arr
-      AND NOT EXISTS (SELECT 1 FROM subscriptions_invoice i2 WHERE i2.opportunity_id = o.id AND i2.id <> i.id)
+    WITH c AS (
+        SELECT o.id AS opportunity_id, i.id AS invoice_id, o.net_arr, o.arr_basis, i.net_arr AS fed, i.amount,
+               COALESCE(i.service_months, q.term_months, 12) AS months,
+               CASE WHEN i.service_months IS NOT NULL THEN 'invoice'
+                    WHEN q.term_months IS NOT NULL THEN 'quote' ELSE 'default' END AS months_from
+        FROM ordermgmt_opportunity o
+        JOIN subscriptions_invoice i ON i.opportunity_id = o.id
+        LEFT JOIN ordermgmt_quote q ON q.opportunity_id = o.id AND q.is_primary
+        WHERE {WON_IN_MONTH}
+          AND NOT EXISTS (SELECT 1 FROM subscriptions_invoice i2 WHERE i2.opportunity_id = o.id AND i2.id <> i.id)
+    ), e AS (
+        SELECT c.*, round(c.amount * 12 / c.months, 2) AS annualised,
+               COALESCE(c.fed, round(c.amount * 12 / c.months, 2) - c.arr_basis) AS expected_net_arr
+        FROM c
+    )
+    SELECT 'net_arr_mismatch' AS kind, NULL::bigint AS subscription_id, e.opportunity_id, e.invoice_id,
+           CASE WHEN e.fed IS NOT NULL
+                THEN jsonb_build_object('net_arr', e.fed::text, 'source', 'billing_net_arr')
+                ELSE jsonb_build_object('net_arr', e.expected_net_arr::text, 'source', 'invoice_amount',
+                                        'invoice_amount', e.amount::text, 'service_months', e.months,
+                                        'months_from', e.months_from, 'annualised', e.annualised::text,
+                                        'arr_basis', e.arr_basis::text)
+           END AS expected,
+           jsonb_build_object('net_arr', e.net_arr::text) AS actual,
+           jsonb_build_object('action', 'set', 'field', 'net_arr', 'value', e.expected_net_arr::text) AS proposed_fix
+    FROM e
+    WHERE CASE WHEN e.fed IS NOT NULL THEN e.fed <> e.net_arr ELSE abs(e.expected_net_arr - e.net_arr) > 1.00 END
 """
 
 RULES: dict[str, list[tuple[str, str]]] = {

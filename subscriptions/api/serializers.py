@@ -45,13 +45,40 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Invoice
-        fields = ["id", "number", "account", "opportunity", "amount", "net_arr", "invoice_date"]
-        extra_kwargs = {"number": {"validators": []}}
+        fields = [
+            "id",
+            "number",
+            "account",
+            "opportunity",
+            "amount",
+            "net_arr",
+            "invoice_date",
+            "service_start",
+            "service_end",
+            "service_months",
+        ]
+        extra_kwargs = {
+            "number": {"validators": []},
+            "net_arr": {"help_text": "Billing's Net ARR, when it has one: the bookings reconciliation compares it."},
+            "service_start": {"help_text": "Optional: first day of the service billed (send with service_end)."},
+            "service_end": {"help_text": "Optional: last day of the service billed (send with service_start)."},
+            "service_months": {
+                "help_text": "Optional: months of service billed (derived from the dates when only they are sent). "
+                "Without net_arr, reconciliation annualises the amount over it: amount * 12 / months (no period: "
+                "the primary quote's term, else 12)."
+            },
+        }
 
     def validate(self, attrs):
         opp = attrs.get("opportunity")
         if opp is not None and opp.account_id != attrs["account"].pk:
             raise serializers.ValidationError({"opportunity": ["This opportunity belongs to another account."]})
+        start, end = attrs.get("service_start"), attrs.get("service_end")
+        if (start is None) != (end is None):
+            field = "service_end" if start else "service_start"
+            raise serializers.ValidationError({field: ["Send both ends of the service period."]})
+        if start is not None and end < start:
+            raise serializers.ValidationError({"service_end": ["The service period cannot end before it starts."]})
         return attrs
 
 

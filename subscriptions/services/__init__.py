@@ -4,7 +4,7 @@ Re-exported here: callers write `from subscriptions import services` or `from su
 """
 
 from .discrepancies import discrepancy_accept, discrepancy_apply, discrepancy_undo
-from .records import invoice_upsert, subscription_upsert
+from .records import invoice_upsert, service_months_between, subscription_upsert
 from .runs import reconciliation_run_create, reconciliation_run_execute, reconciliation_run_sweep, run_summary
 
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "reconciliation_run_execute",
     "reconciliation_run_sweep",
     "run_summary",
+    "service_months_between",
     "subscription_upsert",
 ]

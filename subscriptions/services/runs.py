@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -42,10 +43,13 @@ def _previous_month(day: date) -> str:
 
 
 def _month_bounds(period: str) -> tuple[date, date]:
-    year, month = (int(part) for part in period.split("-"))
-    start = date(year, month, 1)
-    end = date(year + (month == 12), month % 12 + 1, 1)
-    return start, end
+    """[first day, first day of the next month) of a YYYY-MM month; ValidationError naming `month` otherwise."""
+    match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", period or "")
+    # Both bounds must be real dates: 0000-01 and 9999-12 are refused, not a crash.
+    if not match or not 1 <= int(match[1]) <= 9998:
+        raise ValidationError({"month": [f"“{period}” is not a month between 0001-01 and 9998-12 (YYYY-MM)."]})
+    year, month = int(match[1]), int(match[2])
+    return date(year, month, 1), date(year + (month == 12), month % 12 + 1, 1)
 
 
 def run_summary(run: ReconciliationRun) -> dict[str, Any]:
@@ -102,17 +106,18 @@ def reconciliation_run_create(
     """Queue a run of `kind` and publish its task after commit (through the outbox).
 
     One run of a kind at a time: if one is queued or running, raises Conflict carrying it (a stale one, whose
-    worker died, is failed first). Bookings check `month` (YYYY-MM), by default the month before `as_of`.
+    worker died, is failed first). Bookings check `month` (YYYY-MM), by default the month before `as_of` (today by
+    default); the run keeps both (`period` says which month it covered). A bad month raises ValidationError on `month`.
     """
     if kind not in ReconciliationRun.Kind.values:
         raise ValidationError({"kind": [f"Unknown reconciliation kind {kind!r}."]})
-    reconciliation_run_sweep(kind=kind)
-    as_of = as_of or timezone.localdate()
     period = ""
     if kind == ReconciliationRun.Kind.BOOKINGS:
-        period = month or _previous_month(as_of)
+        period = month or _previous_month(as_of or timezone.localdate())
         start, _ = _month_bounds(period)
-        as_of = start if month else as_of
+        as_of = as_of or (start if month else None)
+    as_of = as_of or timezone.localdate()
+    reconciliation_run_sweep(kind=kind)
     try:
         with transaction.atomic():
             run = ReconciliationRun.objects.create(kind=kind, as_of=as_of, period=period, started_by=actor)

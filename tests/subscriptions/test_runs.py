@@ -79,7 +79,7 @@ def test_bookings_run_matches_invoices_and_closed_won_one_to_one():
     InvoiceFactory(opportunity=twice)
     InvoiceFactory(opportunity=twice)
     mismatch = InvoiceFactory(net_arr=Decimal("10000.00"))
-    InvoiceFactory(net_arr=None)  # billing sent no Net ARR: nothing to compare
+    InvoiceFactory(net_arr=None)  # no Net ARR from billing: 12,000.00 over 12 months agrees with 12,000.00
 
     result = run("bookings", month="2026-10")
 

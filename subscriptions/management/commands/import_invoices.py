@@ -5,6 +5,9 @@ from ._import import CsvImportCommand
 
 
 class Command(CsvImportCommand):
-    help = "Upsert invoices by number from a CSV (number,account,opportunity,amount,net_arr,invoice_date)."
+    help = (
+        "Upsert invoices by number from a CSV (number,account,opportunity,amount,invoice_date"
+        "[,net_arr,service_start,service_end,service_months])."
+    )
     serializer_class = InvoiceSerializer
     upsert = staticmethod(invoice_upsert)
