@@ -112,9 +112,12 @@ class QuoteForm(forms.ModelForm):
         }
         widgets = {"start_date": DateInput}
 
-    def __init__(self, *args, account_id: int | None = None, **kwargs):
+    def __init__(self, *args, account_id: int | None = None, can_approve: bool = False, **kwargs):
         kwargs.setdefault("prefix", "quote")
         super().__init__(*args, **kwargs)
+        if not can_approve:  # Deal Desk or a manager approves; the rep asks from the opportunity page
+            self.fields["approved"].disabled = True
+            self.fields["approved"].help_text = "Set by Deal Desk or a manager; ask for it on the opportunity page."
         contacts = Contact.objects.filter(account_id=account_id).order_by("name", "pk")
         self.fields["sold_to_contact"].queryset = contacts
         self.fields["bill_to_contact"].queryset = contacts

@@ -31,6 +31,12 @@ urlpatterns = [
     path("opportunities/<int:pk>/escalate/", views.EscalateView.as_view(), name="escalate"),
     path("opportunities/<int:pk>/respond/", views.RespondView.as_view(), name="respond"),
     path("opportunities/<int:pk>/book-now/", views.BookNowView.as_view(), name="book_now"),
+    path(
+        "opportunities/<int:pk>/quote-approval/request/",
+        views.QuoteApprovalRequestView.as_view(),
+        name="quote_approval_request",
+    ),
+    path("opportunities/<int:pk>/quote-approval/", views.QuoteApproveView.as_view(), name="quote_approve"),
     path("opportunities/<int:pk>/corrections/", views.CorrectionOpenView.as_view(), name="correction_open"),
     path("corrections/<int:pk>/approve/", views.CorrectionDecideView.as_view(), name="correction_approve"),
     path("corrections/<int:pk>/reject/", views.CorrectionDecideView.as_view(approve=False), name="correction_reject"),

@@ -47,7 +47,10 @@ class OpportunityViewSet(
 
     def get_queryset(self):
         queryset = selectors.opportunity_list(user=self.request.user)
-        if self.action in ("partial_update", "documents", "history", "remove_document", "replace_document"):
+        if self.action in (
+            "partial_update", "documents", "history", "remove_document", "replace_document", "request_quote_approval",
+            "approve_quote",
+        ):  # fmt: skip
             # These only need the row itself (scope, validation); the quotes and documents the list and detail
             # serialise would be two wasted queries, and PATCH answers from a fresh read after the write anyway.
             queryset = queryset.prefetch_related(None)
@@ -106,6 +109,22 @@ class OpportunityViewSet(
             upload=payload.validated_data["file"],
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: OpportunitySerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="request-quote-approval", filter_backends=[])
+    def request_quote_approval(self, request, pk=None):
+        """The owner rep asks Deal Desk to approve the primary quote (a rep cannot set `approved` itself)."""
+        opp = self.get_object()
+        services.quote_approval_request(opportunity_id=opp.pk, actor=request.user)
+        return Response(self.get_serializer(self._fresh(opp.pk)).data)
+
+    @extend_schema(request=None, responses={200: OpportunitySerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="approve-quote", filter_backends=[])
+    def approve_quote(self, request, pk=None):
+        """Deal Desk or a manager approves the primary quote (recorded in the history)."""
+        opp = self.get_object()
+        services.quote_approve(opportunity_id=opp.pk, actor=request.user)
+        return Response(self.get_serializer(self._fresh(opp.pk)).data)
 
     @extend_schema(request=None, responses={200: DocumentSerializer, **ERRORS})
     @action(

@@ -18,7 +18,16 @@ from .editing import (
     OpportunityFormView,
     document_view,
 )
-from .opportunities import BookNowView, EscalateView, MyOpportunitiesView, OpportunityDetailView, RecallView, SubmitView
+from .opportunities import (
+    BookNowView,
+    EscalateView,
+    MyOpportunitiesView,
+    OpportunityDetailView,
+    QuoteApprovalRequestView,
+    QuoteApproveView,
+    RecallView,
+    SubmitView,
+)
 from .queue import AssignView, BillingQueueView, ClaimView, QueueView
 from .review import ApproveView, BillingApproveView, BillingRejectView, RejectView, ReviewView
 from .team import CoverageView, MyOutOfOfficeView, OutOfOfficeView, TeamView
@@ -49,6 +58,8 @@ __all__ = [
     "OpportunityFormView",
     "OutOfOfficeView",
     "QueueView",
+    "QuoteApprovalRequestView",
+    "QuoteApproveView",
     "RecallView",
     "RejectView",
     "RespondView",

@@ -73,7 +73,8 @@ class OpportunityFormView(RoleRequiredMixin, View):
         initial = {"version": opp.version} if opp else {"stage": Opportunity.Stage.AWAITING_SIGNATURE}
         opp_form = OpportunityForm(data, instance=opp or Opportunity(), initial=initial, user=user)
         account_id = (data.get("account") if data is not None else None) or (opp.account_id if opp else None)
-        quote_form = QuoteForm(data, instance=quote or None, account_id=account_id or None)
+        can_approve = om_services.can_approve_quotes(user)
+        quote_form = QuoteForm(data, instance=quote or None, account_id=account_id or None, can_approve=can_approve)
         return opp_form, quote_form
 
     def render_page(self, opp, opp_form, quote_form, status=200):

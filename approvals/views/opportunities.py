@@ -15,6 +15,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from ordermgmt import selectors as om_selectors
+from ordermgmt import services as om_services
 from ordermgmt.filters import OpportunityFilterSet
 from ordermgmt.models import Opportunity
 from ordermgmt.web import RoleRequiredMixin, run_service
@@ -96,6 +97,7 @@ class OpportunityDetailView(LoginRequiredMixin, TemplateView):
         )
         ctx["question"] = _open_question(ctx["thread"]) if opp.approval_status == Status.NEEDS_INFO else None
         ctx["locked_since"] = _locked_since(opp)
+        ctx["can_approve_quote"] = om_services.can_approve_quotes(user)
         ctx["corrections"] = list(selectors.correction_list(user=user, opportunity_id=opp.pk))
         can_correct = opp.approval_status == Status.CLOSED_WON and (user.is_billing or user.is_manager)
         ctx["correction_form"] = CorrectionForm() if can_correct else None
@@ -159,3 +161,13 @@ class BookNowView(RoleRequiredMixin, View):
         if run_service(request, services.approval_book_now, opportunity_id=opp.pk, reason=reason):
             messages.success(request, f"{opp.name} is booked: Closed Won today.")
         return redirect("approvals:opportunity_detail", pk=opp.pk)
+
+
+class QuoteApprovalRequestView(OpportunityActionView):
+    service = om_services.quote_approval_request
+    done = "Deal Desk is asked to approve the quote."
+
+
+class QuoteApproveView(OpportunityActionView):
+    service = om_services.quote_approve
+    done = "quote approved."

@@ -27,6 +27,7 @@ NOTIFICATION_KINDS = [
     ("booking_held", "Your deal approved, booking on its date (15-day rule)"),
     ("closed_won", "Your deal Closed Won"),
     ("correction", "Corrections of Closed Won deals"),
+    ("quote_approval", "A rep asks for a quote's approval"),
     ("case_new", "New cases for your team"),
     ("case_assigned", "Cases assigned to you"),
     ("case_taken", "Your case taken by the team"),

@@ -239,7 +239,8 @@ class Quote(TimeStampedModel):
         validators=[MinValueValidator(0)],
         help_text="Amount on the customer's or distributor's PO (Public Sector deals must match the quote).",
     )
-    approved = models.BooleanField(default=False)
+    approved = models.BooleanField(default=False, help_text="Set by Deal Desk or a manager, never by the quote's rep.")
+    approval_requested_at = models.DateTimeField(null=True, blank=True, help_text="The rep asked Deal Desk to approve.")
 
     class Meta:
         ordering = ["-is_primary", "number"]

@@ -16,12 +16,15 @@ from .messaging import (
 from .opportunities import (
     EDITABLE_FIELDS,
     QUOTE_FIELDS,
+    can_approve_quotes,
     can_edit_opportunity,
     opportunity_create,
     opportunity_fields_set,
     opportunity_record_create,
     opportunity_record_delete,
     opportunity_update,
+    quote_approval_request,
+    quote_approve,
 )
 from .people import (
     api_token_issue,
@@ -41,6 +44,7 @@ __all__ = [
     "api_token_issue",
     "api_token_revoke",
     "api_token_rotate",
+    "can_approve_quotes",
     "can_edit_opportunity",
     "contact_create",
     "contact_update",
@@ -61,6 +65,8 @@ __all__ = [
     "outbox_drain",
     "outbox_enqueue",
     "outbox_publish",
+    "quote_approval_request",
+    "quote_approve",
     "upload_check",
     "user_dated_coverage_add",
     "user_dated_coverage_remove",

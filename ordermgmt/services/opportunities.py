@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from ..exceptions import Conflict, PermissionDeniedError
 from ..models import (
@@ -74,18 +76,35 @@ def _check_links(opp: Opportunity) -> None:
         raise ValidationError({"subscription": ["The subscription must belong to the opportunity's account."]})
 
 
-def _save_quote(*, opp: Opportunity, data: dict[str, Any] | None) -> dict[str, list]:
+def can_approve_quotes(user: User) -> bool:
+    """Deal Desk and managers approve quotes; a rep may only ask for it."""
+    return user.is_manager or user.role == User.Role.DEAL_DESK
+
+
+# A change to these after approval sends the quote back for approval.
+QUOTE_COMMERCIAL_FIELDS = ("amount", "start_date", "term_months", "payment_terms", "po_number", "po_amount")
+
+
+def _save_quote(*, opp: Opportunity, data: dict[str, Any] | None, actor: User) -> dict[str, list]:
     if data is None:
         return {}
     quote = Quote.objects.filter(opportunity=opp, is_primary=True).first()
     if quote is None:
         quote = Quote(opportunity=opp, is_primary=True)
+    data = dict(data)
+    if "approved" in data and bool(data["approved"]) != quote.approved and not can_approve_quotes(actor):
+        raise ValidationError(
+            {"primary_quote.approved": ["Deal Desk or a manager approves a quote: request approval instead."]}
+        )
     changes = _apply(quote, data, QUOTE_FIELDS)
+    if quote.approved and set(changes) & set(QUOTE_COMMERCIAL_FIELDS) and not can_approve_quotes(actor):
+        quote.approved = False  # the approved terms changed: Deal Desk approves again
+        changes["approved"] = [True, False]
     for contact_field in ("sold_to_contact", "bill_to_contact"):
         contact = getattr(quote, contact_field)
         if contact is not None and contact.account_id != opp.account_id:
             raise ValidationError(
-                {"primary_quote": {contact_field: ["The contact must belong to the opportunity's account."]}}
+                {f"primary_quote.{contact_field}": ["The contact must belong to the opportunity's account."]}
             )
     if not quote.number:
         raise ValidationError({"primary_quote": {"number": ["A quote number is required."]}})
@@ -112,7 +131,7 @@ def opportunity_create(*, actor: User, data: dict[str, Any]) -> Opportunity:
     opp.full_clean(exclude=["owner"])
     _check_links(opp)
     opp.save()
-    _save_quote(opp=opp, data=quote_data)
+    _save_quote(opp=opp, data=quote_data, actor=actor)
     opportunity_event_record(opportunity=opp, actor=actor, action="created", changes={"name": [None, opp.name]})
     return opp
 
@@ -145,7 +164,7 @@ def opportunity_update(
     if actor.is_rep:
         data.pop("region", None)
     changed = _apply(opp, data, EDITABLE_FIELDS)
-    changes = {**changed, **_save_quote(opp=opp, data=quote_data)}
+    changes = {**changed, **_save_quote(opp=opp, data=quote_data, actor=actor)}
     if changes:
         _full_clean_changed(opp, changed)
         if {"account", "subscription"} & set(changed):
@@ -201,3 +220,49 @@ def opportunity_record_delete(*, opportunity: Opportunity) -> None:
     if opportunity.approval_status != Opportunity.ApprovalStatus.DRAFT:
         raise Conflict(f"{opportunity} is in the approval workflow: it cannot be taken back.")
     opportunity.delete()
+
+
+@transaction.atomic
+def quote_approval_request(*, opportunity_id: int, actor: User) -> Quote:
+    """The owner rep asks Deal Desk to approve the primary quote (Deal Desk is notified)."""
+    from .messaging import notification_send
+
+    opp = Opportunity.objects.select_for_update(no_key=True).get(pk=opportunity_id)
+    if not can_edit_opportunity(actor, opp):
+        raise PermissionDeniedError("Only the opportunity's owner asks for its quote's approval.")
+    quote = Quote.objects.select_for_update().filter(opportunity=opp, is_primary=True).first()
+    if quote is None:
+        raise ValidationError({"primary_quote": ["Add the primary quote first."]})
+    if quote.approved:
+        raise Conflict("The quote is already approved.")
+    quote.approval_requested_at = timezone.now()
+    quote.save(update_fields=["approval_requested_at", "updated_at"])
+    opportunity_event_record(opportunity=opp, actor=actor, action="quote_approval_requested", changes={})
+    for person in User.objects.with_role(User.Role.DEAL_DESK):
+        notification_send(
+            recipient=person, verb="quote_approval", message=f"{actor} asks you to approve quote {quote.number}.",
+            opportunity=opp, url=reverse("approvals:opportunity_detail", args=[opp.pk]),
+        )  # fmt: skip
+    return quote
+
+
+@transaction.atomic
+def quote_approve(*, opportunity_id: int, actor: User) -> Quote:
+    """Deal Desk or a manager approves the primary quote (recorded in the history)."""
+    if not can_approve_quotes(actor):
+        raise PermissionDeniedError("Only Deal Desk and managers approve quotes.")
+    opp = Opportunity.objects.select_for_update(no_key=True).get(pk=opportunity_id)
+    if opp.is_locked:
+        raise Conflict("This opportunity is locked in approval: its quote cannot change now.")
+    quote = Quote.objects.select_for_update().filter(opportunity=opp, is_primary=True).first()
+    if quote is None:
+        raise ValidationError({"primary_quote": ["There is no primary quote to approve."]})
+    if not quote.approved:
+        quote.approved, quote.approval_requested_at = True, None
+        quote.save(update_fields=["approved", "approval_requested_at", "updated_at"])
+        opp.version += 1
+        opp.save(update_fields=["version", "updated_at"])
+        opportunity_event_record(
+            opportunity=opp, actor=actor, action="quote_approved", changes={"primary_quote.approved": [False, True]}
+        )
+    return quote

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from approvals import services as approval_services
-from ordermgmt.models import Opportunity
+from ordermgmt.models import Opportunity, User
 from tests.ordermgmt.factories import (
     PASSWORD,
     PDF_BYTES,
@@ -16,6 +16,7 @@ from tests.ordermgmt.factories import (
     ContactFactory,
     RepFactory,
     SpecialistFactory,
+    UserFactory,
     ready_opportunity,
 )
 
@@ -74,7 +75,7 @@ def test_rep_specialist_and_billing_take_a_deal_from_form_to_closed_won(browser_
     page.fill("#id_quote-start_date", "2026-12-15")
     page.fill("#id_quote-term_months", "12")
     page.select_option("#id_quote-payment_terms", "net_30")
-    page.check("#id_quote-approved")
+    expect(page.locator("#id_quote-approved")).to_be_disabled()  # Deal Desk approves quotes, not the rep
 
     # the checklist beside the form says exactly what is missing, live
     checklist = page.locator("#checklist")
@@ -99,11 +100,21 @@ def test_rep_specialist_and_billing_take_a_deal_from_form_to_closed_won(browser_
         "#id_file", files=[{"name": "order-form.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}]
     )
     page.get_by_role("button", name="Upload").click()
-    expect(page.locator('[data-testid="checklist"]')).to_have_attribute("data-complete", "true")
     expect(page.locator('[data-testid="documents"]')).to_contain_text("order-form.pdf")
+    expect(page.locator('li[data-code="primary_quote_approved"]')).to_have_attribute("data-met", "false")
 
-    # and submits it from the detail page
+    # asks Deal Desk to approve the quote; Deal Desk approves it from the same page
     page.get_by_role("link", name="Review and submit").click()
+    page.get_by_test_id("request-quote-approval").click()
+    expect(page.get_by_text("Deal Desk is asked to approve the quote")).to_be_visible()
+    desk = browser_as(UserFactory(username="deal_desk_ui", role=User.Role.DEAL_DESK))
+    desk.goto(f"/opportunities/{opp.pk}/")
+    desk.get_by_test_id("approve-quote").click()
+    expect(desk.get_by_test_id("message")).to_contain_text("quote approved")
+
+    # the checklist is complete: the rep submits it from the detail page
+    page.reload()
+    expect(page.locator('[data-testid="checklist"]')).to_have_attribute("data-complete", "true")
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.locator('[data-testid="approval-status"]')).to_have_text("Submitted")
 

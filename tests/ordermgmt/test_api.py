@@ -58,7 +58,6 @@ def _payload(customer, **extra):
             "start_date": "2026-12-01",
             "term_months": 12,
             "payment_terms": "net_30",
-            "approved": True,
         },
     }
     data.update(extra)
@@ -82,7 +81,7 @@ def test_rep_creates_an_opportunity_they_own_in_their_region(as_user, rep):
     assert body["booked_arr"] == "12500.00"
     assert body["primary_quote"]["number"] == "Q-API-1"
     codes = {r["code"]: r["met"] for r in body["booking_requirements"]}
-    assert codes["primary_quote_approved"] is True
+    assert codes["primary_quote_approved"] is False  # Deal Desk approves it, not the rep
     assert codes["signed_order_form"] is False  # no document yet
     assert OpportunityEvent.objects.filter(opportunity_id=body["id"], action="created", actor=rep).exists()
 
@@ -565,3 +564,25 @@ def test_a_contacts_email_is_changed_only_by_the_deals_owner_deal_desk_or_a_mana
         [old, "new.buyer@customer.example"],
         ["new.buyer@customer.example", "dd@customer.example"],
     ]
+
+
+def test_only_deal_desk_or_a_manager_approves_a_quote(as_user, rep, manager):
+    from ordermgmt.models import Quote, User
+    from tests.ordermgmt.factories import UserFactory
+
+    created = as_user(rep).post("/api/opportunities/", _payload(AccountFactory()), format="json").json()
+    url = f"/api/opportunities/{created['id']}/"
+    refused = as_user(rep).patch(url, {"primary_quote": {"approved": True}}, format="json")
+    assert refused.status_code == 400
+    assert "approved" in refused.json()["primary_quote"]
+    asked = as_user(rep).post(url + "request-quote-approval/")
+    assert asked.status_code == 200
+    assert as_user(rep).post(url + "approve-quote/").status_code == 403
+    desk = UserFactory(role=User.Role.DEAL_DESK)
+    approved = as_user(desk).post(url + "approve-quote/")
+    assert approved.status_code == 200
+    assert approved.json()["primary_quote"]["approved"] is True
+    # the rep changes the approved terms: the quote goes back for approval
+    as_user(rep).patch(url, {"primary_quote": {"amount": "13000.00"}, "amount": "13000.00"}, format="json")
+    assert Quote.objects.get(opportunity_id=created["id"]).approved is False
+    assert as_user(manager).post(url + "approve-quote/").status_code == 200
