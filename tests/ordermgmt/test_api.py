@@ -586,3 +586,14 @@ def test_only_deal_desk_or_a_manager_approves_a_quote(as_user, rep, manager):
     as_user(rep).patch(url, {"primary_quote": {"amount": "13000.00"}, "amount": "13000.00"}, format="json")
     assert Quote.objects.get(opportunity_id=created["id"]).approved is False
     assert as_user(manager).post(url + "approve-quote/").status_code == 200
+
+
+def test_a_quote_contact_of_another_account_through_patch_is_a_nested_field_error(as_user, rep):
+    created = as_user(rep).post("/api/opportunities/", _payload(AccountFactory()), format="json").json()
+    response = as_user(rep).patch(
+        f"/api/opportunities/{created['id']}/",
+        {"primary_quote": {"sold_to_contact": ContactFactory().pk}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "sold_to_contact" in response.json()["primary_quote"]
