@@ -2,6 +2,8 @@
 
 from django import forms
 
+from ordermgmt.models import Region
+
 from .models import ReconciliationRun
 
 
@@ -9,6 +11,7 @@ class RunStartForm(forms.Form):
     kind = forms.ChoiceField(choices=ReconciliationRun.Kind.choices)
     as_of = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     month = forms.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="Bookings: YYYY-MM")
+    region = forms.ChoiceField(choices=[("", "All regions"), *Region.Code.choices], required=False)
 
 
 class ReasonForm(forms.Form):

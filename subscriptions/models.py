@@ -36,8 +36,10 @@ class DiscrepancyQuerySet(models.QuerySet):
         """A discrepancy belongs to the region of the opportunity it would fix, else of the subscription's (or the
         invoice's) customer. Specialists see and fix their regions'; managers and Billing all."""
         codes = _specialist_codes(user)
-        if codes is None:
-            return self
+        return self if codes is None else self.in_regions(codes)
+
+    def in_regions(self, codes) -> DiscrepancyQuerySet:
+        """The discrepancies that belong to one of the regions `codes` (see visible_to; rules.IN_REGION in SQL)."""
         return self.filter(
             models.Q(opportunity__region_id__in=codes)
             | models.Q(opportunity__isnull=True, subscription__account__region_id__in=codes)
@@ -147,8 +149,16 @@ class ReconciliationRun(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
-    as_of = models.DateField(help_text="Renewals: the day the check is made for. Bookings: a day of the month checked.")
+    as_of = models.DateField(help_text="Renewals: the day the check is made for. Bookings: the day the run is for.")
     period = models.CharField(max_length=7, blank=True, help_text="Bookings: the month checked (YYYY-MM).")
+    region = models.ForeignKey(
+        "ordermgmt.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Only this region's findings (the region of the opportunity, else of the customer); empty: all.",
+    )
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -197,6 +207,7 @@ class Discrepancy(models.Model):
         OPPORTUNITY_WITHOUT_INVOICE = "opportunity_without_invoice", "Opportunity without invoice"
         MULTIPLE_INVOICES = "multiple_invoices", "Multiple invoices"
         NET_ARR_MISMATCH = "net_arr_mismatch", "Net ARR mismatch"
+        TERM_NOT_RENEWED = "term_not_renewed", "Renewed term not applied"
 
     RENEWAL_KINDS = (
         Kind.MISSING_RENEWAL,
@@ -204,6 +215,7 @@ class Discrepancy(models.Model):
         Kind.DUPLICATE_RENEWAL,
         Kind.ARR_BASIS_MISMATCH,
         Kind.START_DATE_MISMATCH,
+        Kind.TERM_NOT_RENEWED,
     )
     BOOKING_KINDS = (
         Kind.INVOICE_WITHOUT_OPPORTUNITY,

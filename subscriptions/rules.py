@@ -4,7 +4,8 @@ Each query yields rows of (kind, subscription_id, opportunity_id, invoice_id, ex
 `services.reconciliation_run_execute` wraps them in one INSERT ... SELECT ... ON CONFLICT upsert per rule, so a
 finding seen again updates its open (or accepted) discrepancy instead of adding a second one.
 
-Renewal rules take %(as_of)s; bookings rules take %(start)s and %(end)s (the month, end exclusive).
+Renewal rules take %(as_of)s; bookings rules take %(start)s and %(end)s (the month, end exclusive). Every rule's
+findings are kept to %(region)s when a run has one (IN_REGION, applied by UPSERT and CLOSE_RESOLVED).
 """
 
 from __future__ import annotations
@@ -95,6 +96,19 @@ START_DATE_MISMATCH = _MISMATCH.format(
     differs="r.start_date IS DISTINCT FROM s.term_end",
 )
 
+# A Closed Won renewal (closed by the as-of day) whose subscription still ends on or before the renewal's start:
+# billing has not applied the renewed term. Billing owns the subscription, so the fix is theirs (manual).
+TERM_NOT_RENEWED = f"""
+    SELECT 'term_not_renewed' AS kind, s.id AS subscription_id, o.id AS opportunity_id, NULL::bigint AS invoice_id,
+           jsonb_build_object('term_start', o.start_date, 'term_end', o.end_date) AS expected,
+           jsonb_build_object('term_start', s.term_start, 'term_end', s.term_end) AS actual,
+           {MANUAL.format(detail="'Ask Billing to apply the renewed term to the subscription.'")} AS proposed_fix
+    FROM ordermgmt_opportunity o
+    JOIN subscriptions_subscription s ON s.id = o.subscription_id
+    WHERE o.type = 'renewal' AND o.stage = 'closed_won' AND o.close_date <= %(as_of)s
+      AND s.status <> 'cancelled' AND s.term_end <= o.start_date
+"""
+
 # --- bookings: invoices of the month vs Closed Won opportunities of the month, 1:1 ------------------------------
 
 WON_IN_MONTH = "o.stage = 'closed_won' AND o.close_date >= %(start)s AND o.close_date < %(end)s"
@@ -176,6 +190,7 @@ RULES: dict[str, list[tuple[str, str]]] = {
         ("duplicate_renewal", DUPLICATE_RENEWAL),
         ("arr_basis_mismatch", ARR_BASIS_MISMATCH),
         ("start_date_mismatch", START_DATE_MISMATCH),
+        ("term_not_renewed", TERM_NOT_RENEWED),
     ],
     "bookings": [
         ("invoice_without_opportunity", INVOICE_WITHOUT_OPPORTUNITY),
@@ -185,7 +200,21 @@ RULES: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
-UPSERT = """
+
+def _in_region(row: str) -> str:
+    """SQL: the finding `row` belongs to the run's region (or the run has none). A finding's region is its
+    opportunity's, else its subscription's customer's, else its invoice's customer's (as Discrepancy.visible_to)."""
+    return f"""(%(region)s::text IS NULL OR COALESCE(
+        (SELECT ro.region_id FROM ordermgmt_opportunity ro WHERE ro.id = {row}.opportunity_id),
+        (SELECT ra.region_id FROM subscriptions_subscription rs JOIN ordermgmt_account ra ON ra.id = rs.account_id
+         WHERE rs.id = {row}.subscription_id),
+        (SELECT ra.region_id FROM subscriptions_invoice ri JOIN ordermgmt_account ra ON ra.id = ri.account_id
+         WHERE ri.id = {row}.invoice_id)
+    ) = %(region)s)"""
+
+
+UPSERT = (
+    """
     INSERT INTO subscriptions_discrepancy
         (key, kind, period, status, run_id, first_run_id, subscription_id, opportunity_id, invoice_id,
          expected, actual, proposed_fix, first_seen_at, last_seen_at, reason, applied_changes)
@@ -194,23 +223,32 @@ UPSERT = """
            f.kind, %(period)s, 'open', %(run_id)s, %(run_id)s, f.subscription_id, f.opportunity_id, f.invoice_id,
            f.expected, f.actual, f.proposed_fix, %(now)s, %(now)s, '', '{{}}'::jsonb
     FROM ({rule}) AS f
+    WHERE """
+    + _in_region("f")
+    + """
     ON CONFLICT (key) WHERE status IN ('open', 'accepted') DO UPDATE SET
         run_id = EXCLUDED.run_id, last_seen_at = EXCLUDED.last_seen_at,
         expected = EXCLUDED.expected, actual = EXCLUDED.actual, proposed_fix = EXCLUDED.proposed_fix
 """
+)
 
 # Open discrepancies of this job and period that the run did not see again: resolved upstream (with an audit row).
-CLOSE_RESOLVED = """
+CLOSE_RESOLVED = (
+    """
     WITH closed AS (
         UPDATE subscriptions_discrepancy
         SET status = 'resolved', resolved_at = %(now)s
         WHERE kind = ANY(%(kinds)s) AND period = %(period)s AND status = 'open' AND run_id <> %(run_id)s
+          AND """
+    + _in_region("subscriptions_discrepancy")
+    + """
         RETURNING id
     )
     INSERT INTO subscriptions_discrepancyevent (discrepancy_id, at, actor_id, action, from_status, to_status, changes,
                                                 reason)
     SELECT id, %(now)s, NULL, 'resolved', 'open', 'resolved', '{}'::jsonb, %(reason)s FROM closed
 """
+)
 
 # Advisory lock per run: held while a worker executes it and released with the worker's session (no ORM API).
 TRY_RUN_LOCK = "SELECT pg_try_advisory_lock(%s, %s)"

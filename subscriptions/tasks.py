@@ -11,11 +11,13 @@ from . import services
 
 
 @shared_task(acks_late=True)
-def reconciliation_run_start(kind: str, as_of: str | None = None, month: str | None = None) -> int | None:
+def reconciliation_run_start(
+    kind: str, as_of: str | None = None, month: str | None = None, region: str | None = None
+) -> int | None:
     """Beat entry point: sweep a stale run of `kind`, queue a new one (none if one is active); returns its id."""
     try:
         run = services.reconciliation_run_create(
-            kind=kind, as_of=date.fromisoformat(as_of) if as_of else None, month=month
+            kind=kind, as_of=date.fromisoformat(as_of) if as_of else None, month=month, region=region
         )
     except Conflict:
         return None  # one is already running: beat firing twice, or a manual run in progress

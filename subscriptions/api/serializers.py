@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ordermgmt.models import Account, Opportunity
+from ordermgmt.models import Account, Opportunity, Region
 
 from ..models import Discrepancy, Invoice, ReconciliationRun, Subscription
 
@@ -95,6 +95,7 @@ class ReconciliationRunSerializer(serializers.ModelSerializer):
             "counts",
             "as_of",
             "period",
+            "region",
             "started_by",
             "created_at",
             "error",
@@ -104,9 +105,17 @@ class ReconciliationRunSerializer(serializers.ModelSerializer):
 
 class ReconciliationRunInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ReconciliationRun.Kind.choices)
-    as_of = serializers.DateField(required=False)
+    as_of = serializers.DateField(
+        required=False, help_text="Renewals: the day checked. Bookings: the month defaults to the one before it."
+    )
+    region = serializers.ChoiceField(
+        choices=Region.Code.choices, required=False, help_text="Only this region's findings (default: every region)."
+    )
     month = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, error_messages={"invalid": "Use YYYY-MM."}
+        r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        error_messages={"invalid": "Use YYYY-MM."},
+        help_text="Bookings: the month checked, YYYY-MM (default: the month before as_of, itself today by default).",
     )
 
     def validate_month(self, value: str) -> str:

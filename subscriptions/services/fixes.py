@@ -69,11 +69,14 @@ def _create_renewal(discrepancy: Discrepancy, actor: User | None) -> dict[str, A
         raise Conflict(f"Discrepancy {discrepancy.pk}: the subscription changed since the run; re-run it.")
     if sub.opportunities.filter(type=Opportunity.Type.RENEWAL).exclude(stage=Opportunity.Stage.DUPLICATE).exists():
         raise Conflict(f"Discrepancy {discrepancy.pk}: {sub} has a renewal opportunity now.")
+    owner = actor or _renewal_owner(sub)
+    if owner is None:
+        raise Conflict(f"Discrepancy {discrepancy.pk}: nobody owns {sub.account}'s deals; a specialist applies it.")
     opp = opportunity_record_create(
         values={
             "name": f"{sub.name} renewal"[:255],
             "account": sub.account,
-            "owner": actor,
+            "owner": owner,
             "region_id": sub.account.region_id,
             "type": Opportunity.Type.RENEWAL,
             "stage": Opportunity.Stage.DISCOVERY,
@@ -91,6 +94,17 @@ def _create_renewal(discrepancy: Discrepancy, actor: User | None) -> dict[str, A
         comment=f"Missing renewal of {sub.name} (discrepancy {discrepancy.pk}).",
     )
     return {"created_opportunity": opp.pk, "version": opp.version}
+
+
+def _renewal_owner(sub: Subscription) -> User | None:
+    """Who owns a renewal the run creates by itself: the rep of the subscription's latest opportunity (a renewal
+    marked duplicate, the deal that sold it), else of the customer's latest deal; None if the customer has none."""
+    latest = ("-created_at", "-pk")
+    for deals in (sub.opportunities.all(), Opportunity.objects.filter(account_id=sub.account_id)):
+        owner_id = deals.order_by(*latest).values_list("owner_id", flat=True).first()
+        if owner_id is not None:
+            return User.objects.get(pk=owner_id)
+    return None
 
 
 def fix_apply(discrepancy: Discrepancy, actor: User | None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ordermgmt.database import is_postgresql
 from ordermgmt.exceptions import Conflict, InvalidTransition
-from ordermgmt.models import User
+from ordermgmt.models import Region, User
 from ordermgmt.services import outbox_enqueue
 
 from .. import rules
@@ -53,7 +53,7 @@ def _month_bounds(period: str) -> tuple[date, date]:
 
 
 def run_summary(run: ReconciliationRun) -> dict[str, Any]:
-    return {"id": run.pk, "kind": run.kind, "status": run.status, "progress": run.progress}
+    return {"id": run.pk, "kind": run.kind, "status": run.status, "progress": run.progress, "region": run.region_id}
 
 
 @contextlib.contextmanager
@@ -101,16 +101,25 @@ def _run_fail(*, run_id: int, error: str) -> int:
 
 
 def reconciliation_run_create(
-    *, kind: str, actor: User | None = None, as_of: date | None = None, month: str | None = None, enqueue: bool = True
+    *,
+    kind: str,
+    actor: User | None = None,
+    as_of: date | None = None,
+    month: str | None = None,
+    region: str | None = None,
+    enqueue: bool = True,
 ) -> ReconciliationRun:
     """Queue a run of `kind` and publish its task after commit (through the outbox).
 
     One run of a kind at a time: if one is queued or running, raises Conflict carrying it (a stale one, whose
     worker died, is failed first). Bookings check `month` (YYYY-MM), by default the month before `as_of` (today by
     default); the run keeps both (`period` says which month it covered). A bad month raises ValidationError on `month`.
+    `region` (a code) keeps the run to that region's findings; the one-run-per-kind rule holds whatever the region.
     """
     if kind not in ReconciliationRun.Kind.values:
         raise ValidationError({"kind": [f"Unknown reconciliation kind {kind!r}."]})
+    if region and not Region.objects.filter(pk=region).exists():
+        raise ValidationError({"region": [f"“{region}” is not a region."]})
     period = ""
     if kind == ReconciliationRun.Kind.BOOKINGS:
         period = month or _previous_month(as_of or timezone.localdate())
@@ -120,7 +129,9 @@ def reconciliation_run_create(
     reconciliation_run_sweep(kind=kind)
     try:
         with transaction.atomic():
-            run = ReconciliationRun.objects.create(kind=kind, as_of=as_of, period=period, started_by=actor)
+            run = ReconciliationRun.objects.create(
+                kind=kind, as_of=as_of, period=period, region_id=region or None, started_by=actor
+            )
             if enqueue:
                 outbox_enqueue(task="subscriptions.tasks.reconciliation_run_execute", kwargs={"run_id": run.pk})
     except IntegrityError:
@@ -201,7 +212,7 @@ def _auto_apply(run: ReconciliationRun) -> int:
 
 def _run_rules(run: ReconciliationRun) -> None:
     job_rules = rules.RULES[run.kind]
-    params: dict[str, Any] = {"run_id": run.pk, "period": run.period, "as_of": run.as_of}
+    params: dict[str, Any] = {"run_id": run.pk, "period": run.period, "as_of": run.as_of, "region": run.region_id}
     if run.period:
         params["start"], params["end"] = _month_bounds(run.period)
     steps = len(job_rules) + 1

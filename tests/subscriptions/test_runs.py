@@ -29,6 +29,7 @@ def test_renewal_run_reports_exactly_the_planted_findings(renewal_world):
         "duplicate_renewal": 1,
         "arr_basis_mismatch": 1,
         "start_date_mismatch": 1,
+        "term_not_renewed": 0,
         "resolved_upstream": 0,
     }
     arr = Discrepancy.objects.get(kind="arr_basis_mismatch")

@@ -11,6 +11,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--month", default=None, help="YYYY-MM (default: the month before --as-of)")
         parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+        parser.add_argument("--region", default=None, help="AMER, EMEA or APAC (default: every region)")
 
-    def handle(self, *args, month=None, as_of=None, **options):
-        run_now(self, kind="bookings", month=month, as_of=as_of)
+    def handle(self, *args, month=None, as_of=None, region=None, **options):
+        run_now(self, kind="bookings", month=month, as_of=as_of, region=region)

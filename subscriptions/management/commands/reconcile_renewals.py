@@ -10,6 +10,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+        parser.add_argument("--region", default=None, help="AMER, EMEA or APAC (default: every region)")
 
-    def handle(self, *args, as_of=None, **options):
-        run_now(self, kind="renewals", as_of=as_of)
+    def handle(self, *args, as_of=None, region=None, **options):
+        run_now(self, kind="renewals", as_of=as_of, region=region)
