@@ -1,4 +1,9 @@
-"""Reporting periods: a quarter (`2026-Q3`), a month (`2026-07`) or a custom `from`/`to` date range.
+"""Reporting periods: a fiscal quarter (`2027-Q4`, also written `FY27-Q4`), a month (`2026-07`) or a custom
+`from`/`to` date range.
+
+Quarters are fiscal (ordermgmt.calendar, FISCAL_YEAR_START_MONTH): `YYYY-Qn` is quarter n of the fiscal year named
+YYYY, the calendar year it ends in. With the February default, 2027-Q4 = FY27-Q4 = 2026-11-01..2027-01-31; with
+FISCAL_YEAR_START_MONTH=1 the quarters are calendar quarters.
 
 A period is the half-open interval [start, end) of UTC instants from the first day's midnight to the midnight after
 its last day. Which timestamp of a record decides its period is documented on each KPI in `kpis.selectors`.
@@ -10,9 +15,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from ordermgmt.calendar import fiscal_quarter, fiscal_quarter_dates, fiscal_quarter_label
 from ordermgmt.exceptions import ApplicationError
 
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+FY_QUARTER_RE = re.compile(r"^FY(\d{2})-?Q([1-4])$", re.IGNORECASE)
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MAX_CUSTOM_DAYS = 3 * 366
 
@@ -51,7 +58,7 @@ class Period:
         return {"period": self.key}
 
     def quarters(self) -> list[str]:
-        """Every quarter ("2026-Q3") the period touches, in order."""
+        """Every fiscal quarter ("2027-Q3") the period touches, in order."""
         out = []
         q = quarter_of(self.first)
         while q.first <= self.last:
@@ -69,13 +76,24 @@ class Period:
 
 
 def quarter(year: int, q: int) -> Period:
-    first = date(year, 3 * (q - 1) + 1, 1)
-    last = (first + timedelta(days=95)).replace(day=1) - timedelta(days=1)
-    return Period(first, last, f"{year}-Q{q}", f"Q{q} {year}")
+    """Quarter `q` of fiscal year `year` (named by the calendar year it ends in); key "2027-Q4", label "FY27-Q4"."""
+    first, last = fiscal_quarter_dates(year, q)
+    return Period(first, last, f"{year}-Q{q}", fiscal_quarter_label(year, q))
 
 
 def quarter_of(day: date) -> Period:
-    return quarter(day.year, (day.month - 1) // 3 + 1)
+    """The fiscal quarter `day` is in."""
+    return quarter(*fiscal_quarter(day))
+
+
+def quarter_key(raw: str) -> str | None:
+    """The stored key ("2027-Q4") of a quarter written "2027-Q4" or "FY27-Q4"; None if it is neither."""
+    raw = (raw or "").strip()
+    if m := QUARTER_RE.match(raw):
+        return raw
+    if m := FY_QUARTER_RE.match(raw):
+        return f"{2000 + int(m[1])}-Q{m[2]}"
+    return None
 
 
 def next_quarter(p: Period) -> Period:
@@ -104,7 +122,8 @@ def _date(field: str, value: str) -> date:
 
 
 def parse_period(params, *, today: date | None = None) -> Period:
-    """Read `period` (YYYY-Qn or YYYY-MM) or `from`+`to` from a QueryDict/dict; default: the current quarter.
+    """Read `period` (a fiscal quarter YYYY-Qn or FYyy-Qn, or a month YYYY-MM) or `from`+`to` from a QueryDict/dict;
+    default: the current fiscal quarter.
 
     Raises PeriodError naming the field for anything malformed, a reversed range or a range over three years.
     """
@@ -113,11 +132,16 @@ def parse_period(params, *, today: date | None = None) -> Period:
     if raw and (start or stop):
         raise PeriodError("period", "give either period or from/to, not both.")
     if raw:
-        if m := QUARTER_RE.match(raw):
-            return quarter(int(m[1]), int(m[2]))
+        if key := quarter_key(raw):
+            year, q = int(key[:4]), int(key[-1])
+            if not 2 <= year <= 9998:  # its days must be real dates (FY0001 starts in year 0 when it starts in Feb)
+                raise PeriodError("period", f"“{raw}” is out of range.")
+            return quarter(year, q)
         if m := MONTH_RE.match(raw):
+            if not 1 <= int(m[1]) <= 9998:
+                raise PeriodError("period", f"“{raw}” is out of range.")
             return month(int(m[1]), int(m[2]))
-        raise PeriodError("period", f"“{raw}” is neither a quarter (2026-Q3) nor a month (2026-07).")
+        raise PeriodError("period", f"“{raw}” is neither a fiscal quarter (2027-Q4 or FY27-Q4) nor a month (2026-07).")
     if start or stop:
         if not start:
             raise PeriodError("from", "required with to.")

@@ -12,19 +12,21 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from ordermgmt.calendar import fiscal_quarter_dates
 from ordermgmt.exceptions import ApplicationError, Conflict, PermissionDeniedError
 from ordermgmt.models import Region, User
 from ordermgmt.services import notification_send
 
 from .exports import SCALARS
 from .models import CsatInvitation, CsatResponse, KpiDigest
-from .periods import QUARTER_RE, quarter_of
+from .periods import quarter_key, quarter_of
 
 CSAT_RESPONDENT_ROLES = (User.Role.SALES_REP, User.Role.MANAGER)
 
 
 def csat_quarter_default(*, today: date | None = None) -> str:
-    """The quarter a survey answer rates unless one is named: the last closed quarter."""
+    """The quarter a survey answer rates unless one is named: the last closed fiscal quarter (on 2026-12-05, with
+    the February fiscal year, FY27-Q3 = 2026-08-01..2026-10-31, stored as "2027-Q3")."""
     today = today or timezone.localdate()
     return quarter_of(quarter_of(today).first - timedelta(days=1)).key
 
@@ -48,9 +50,10 @@ def csat_response_create(
         if region and region != respondent.region_id:
             raise ValidationError({"region": [f"You rate your own region's support ({respondent.region_id})."]})
         region = respondent.region_id
-    quarter = quarter or csat_quarter_default()
-    if not QUARTER_RE.match(quarter):
-        raise ValidationError({"quarter": [f"“{quarter}” is not a quarter such as 2026-Q3."]})
+    raw = quarter or csat_quarter_default()
+    quarter = quarter_key(raw)
+    if quarter is None or not 2 <= int(quarter[:4]) <= 9998:
+        raise ValidationError({"quarter": [f"“{raw}” is not a fiscal quarter such as 2027-Q4 or FY27-Q4."]})
     if respondent is not None and quarter_key_start(quarter) > timezone.localdate():
         raise ValidationError({"quarter": [f"{quarter} has not started: rate a quarter you have worked with us."]})
     if rating not in CsatResponse.Rating.values:
@@ -67,9 +70,8 @@ def csat_response_create(
 
 
 def quarter_key_start(key: str) -> date:
-    """The first day of a quarter key such as "2026-Q3"."""
-    match = QUARTER_RE.match(key)
-    return date(int(match[1]), 3 * int(match[2]) - 2, 1)
+    """The first day of a fiscal quarter key such as "2027-Q4" (2026-11-01 with the February fiscal year)."""
+    return fiscal_quarter_dates(int(key[:4]), int(key[-1]))[0]
 
 
 @transaction.atomic

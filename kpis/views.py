@@ -203,9 +203,10 @@ class DashboardView(RoleRequiredMixin, TemplateView):
 
     def _choices(self, scope: Scope | None) -> dict:
         current = scope.period if scope else quarter_of(parse_period({}).first)
-        quarters = [q.key for q in reversed(previous_quarters(quarter_of(parse_period({}).first), 8))]
+        recent = list(reversed(previous_quarters(quarter_of(parse_period({}).first), 8)))
         return {
-            "quarters": quarters,
+            "quarters": [q.key for q in recent],
+            "quarter_choices": [(q.key, q.label) for q in recent],
             "regions": Region.Code.choices,
             "teams": Team.objects.filter(is_active=True).order_by("name").values_list("code", "name"),
             "can_pick_region": self.request.user.is_superuser or self.request.user.role == Role.MANAGER,

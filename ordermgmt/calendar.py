@@ -1,4 +1,5 @@
-"""Business calendar per region: support hours on business days, in the region's own time zone.
+"""Business calendar per region: support hours on business days, in the region's own time zone; and the company's
+fiscal calendar (quarters of the fiscal year set by FISCAL_YEAR_START_MONTH).
 
 Pure functions over a `BusinessCalendar` (built from a Region by `calendar_for`). Public holidays come from
 the maintained `holidays` package; extra closures (company days off) from RegionClosure rows. Wall-clock
@@ -14,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.conf import settings
 
 # How far ahead add_business_hours looks for an opening before giving up (guards a calendar with no business days).
 _MAX_DAYS_AHEAD = 366 * 3
@@ -212,3 +214,46 @@ def sla_clock_start(submitted_at: datetime, region) -> datetime:
     for opening, _closing in cal.windows_from(local.date() + timedelta(days=1)):
         return opening
     raise ValueError("no business day in the next three years: check the region's calendar")
+
+
+# --- fiscal calendar -------------------------------------------------------------------------------------------------
+
+
+def fiscal_year_start_month() -> int:
+    """The month the fiscal year starts in (settings.FISCAL_YEAR_START_MONTH; February, as GitLab's, by default)."""
+    return getattr(settings, "FISCAL_YEAR_START_MONTH", 2)
+
+
+def fiscal_quarter(day: date) -> tuple[int, int]:
+    """(fiscal year, quarter 1-4) of `day`. A fiscal year is named by the calendar year it ends in, as GitLab does:
+    starting in February, 2027-01-31 is (2027, 4) and 2026-02-01 is (2027, 1); starting in January it is the
+    calendar year and quarter."""
+    start = fiscal_year_start_month()
+    months_in = (day.month - start) % 12
+    first_year = day.year if day.month >= start else day.year - 1
+    return first_year + (start != 1), months_in // 3 + 1
+
+
+def fiscal_quarter_dates(fiscal_year: int, q: int) -> tuple[date, date]:
+    """First and last day of quarter `q` of `fiscal_year`: FY27-Q4 (February start) is 2026-11-01..2027-01-31."""
+    start = fiscal_year_start_month()
+    month_index = (start - 1) + 3 * (q - 1)  # months after January of the year the fiscal year starts in
+    first = date(fiscal_year - (start != 1) + month_index // 12, month_index % 12 + 1, 1)
+    after = date(first.year + (first.month + 2) // 12, (first.month + 2) % 12 + 1, 1)
+    return first, after - timedelta(days=1)
+
+
+def fiscal_quarter_bounds(day: date) -> tuple[date, date]:
+    """First and last day of the fiscal quarter `day` is in."""
+    return fiscal_quarter_dates(*fiscal_quarter(day))
+
+
+def fiscal_quarter_label(fiscal_year: int, q: int) -> str:
+    """How the handbook writes a fiscal quarter: "FY27-Q4"."""
+    return f"FY{fiscal_year % 100:02d}-Q{q}"
+
+
+def fiscal_quarter_end_months() -> set[int]:
+    """The months that close a fiscal quarter (February start: January, April, July, October)."""
+    start = fiscal_year_start_month()
+    return {(start - 2 + 3 * k) % 12 + 1 for k in range(4)}

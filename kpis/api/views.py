@@ -18,7 +18,14 @@ from ..services import csat_response_create
 
 IsManager = has_role(User.Role.MANAGER)
 SCOPE_PARAMETERS = [
-    OpenApiParameter("period", str, description="YYYY-Qn or YYYY-MM (default: the current quarter)"),
+    OpenApiParameter(
+        "period",
+        str,
+        description="A fiscal quarter, YYYY-Qn or FYyy-Qn, or a month, YYYY-MM (default: the current fiscal quarter). "
+        "Quarters are fiscal: the fiscal year starts on the 1st of FISCAL_YEAR_START_MONTH (February by default, as "
+        "GitLab's) and is named by the calendar year it ends in, so 2027-Q4 = FY27-Q4 = 2026-11-01..2027-01-31 "
+        "(with FISCAL_YEAR_START_MONTH=1, 2026-Q3 is July-September 2026).",
+    ),
     OpenApiParameter("from", OpenApiTypes.DATE, description="custom range start, with `to`"),
     OpenApiParameter("to", OpenApiTypes.DATE, description="custom range end (included), with `from`"),
     OpenApiParameter("region", str),
@@ -69,7 +76,10 @@ class CsatResponseInputSerializer(serializers.Serializer):
         max_length=4, required=False, help_text="The region rated: a rep's own (default); a manager names one."
     )
     quarter = serializers.CharField(
-        max_length=7, required=False, help_text="The quarter rated, e.g. 2026-Q3: the last closed one by default."
+        max_length=7,
+        required=False,
+        help_text="The fiscal quarter rated, 2027-Q4 or FY27-Q4 (fiscal year named by the calendar year it ends in; "
+        "February start: 2026-11-01..2027-01-31); the last closed one by default. Answers carry the YYYY-Qn form.",
     )
     rating = serializers.ChoiceField(choices=CsatResponse.Rating.choices)
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")

@@ -10,13 +10,13 @@ from django.db.models import (
     Count,
     Q,
 )
-from django.db.models.functions import TruncQuarter
+from django.db.models.functions import TruncMonth
 
 from approvals.models import Decision
 from ordermgmt.models import Region
 
 from ..models import CsatResponse
-from ..periods import Period, previous_quarters
+from ..periods import Period, previous_quarters, quarter_of
 from .base import TARGETS, Scope, health, pct
 from .operations import discrepancies_open, license_delivery, speed_to_month_close
 from .records import (
@@ -56,31 +56,34 @@ def trends(scope: Scope, quarters: int = 8) -> dict:
     labels = [p.key for p in qs_periods]
     sla = settings.APPROVAL_SLA_BUSINESS_HOURS
 
-    def by_quarter(qs, field):
-        rows = qs.annotate(q=TruncQuarter(field, tzinfo=UTC) if field != "close_date" else TruncQuarter(field)).values(
-            "q"
-        )
-        return rows
+    # Grouped by month in SQL, then summed into fiscal quarters (which need not start in Jan/Apr/Jul/Oct).
+    def by_month(qs, field):
+        return qs.annotate(m=TruncMonth(field, tzinfo=UTC) if field != "close_date" else TruncMonth(field)).values("m")
 
-    def key_of(value) -> str:
-        d = value.date() if isinstance(value, datetime) else value
-        return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+    def per_quarter(rows) -> dict[str, list[int]]:
+        totals: dict[str, list[int]] = {}
+        for row in rows.order_by():
+            day = row["m"].date() if isinstance(row["m"], datetime) else row["m"]
+            counts = totals.setdefault(quarter_of(day).key, [0, 0])
+            counts[0] += row["n"]
+            counts[1] += row.get("ok", 0)
+        return totals
 
-    sla_rows = by_quarter(sla_submissions(wide), "om_decided_at").annotate(
+    sla_rows = by_month(sla_submissions(wide), "om_decided_at").annotate(
         n=Count("pk"), ok=Count("pk", filter=Q(om_business_hours__lte=sla))
     )
-    acc_rows = by_quarter(billing_decisions(wide), "decided_at").annotate(
+    acc_rows = by_month(billing_decisions(wide), "decided_at").annotate(
         n=Count("pk"), ok=Count("pk", filter=Q(outcome=Decision.Outcome.APPROVED))
     )
-    won_rows = by_quarter(closed_won_opportunities(wide), "close_date").annotate(n=Count("pk"))
+    won_rows = by_month(closed_won_opportunities(wide), "close_date").annotate(n=Count("pk"))
     csat_rows = (
         csat_responses(wide)
         .values("quarter")
         .annotate(n=Count("pk"), ok=Count("pk", filter=Q(rating__in=CsatResponse.POSITIVE)))
     )
-    sla_map = {key_of(r["q"]): pct(r["ok"], r["n"]) for r in sla_rows.order_by()}
-    acc_map = {key_of(r["q"]): pct(r["ok"], r["n"]) for r in acc_rows.order_by()}
-    won_map = {key_of(r["q"]): r["n"] for r in won_rows.order_by()}
+    sla_map = {key: pct(ok, n) for key, (n, ok) in per_quarter(sla_rows).items()}
+    acc_map = {key: pct(ok, n) for key, (n, ok) in per_quarter(acc_rows).items()}
+    won_map = {key: n for key, (n, _) in per_quarter(won_rows).items()}
     csat_map = {r["quarter"]: pct(r["ok"], r["n"]) for r in csat_rows.order_by()}
     return {
         "labels": labels,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from ordermgmt.network import parse_trusted_proxies
 
@@ -249,6 +250,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "ordermgmt.beat:SettingsSeededScheduler"
+
+# The fiscal year starts on the 1st of this month (GitLab's on 1 February) and is named by the calendar year it ends
+# in: FY27 = 2026-02-01..2027-01-31. Its quarters are the KPI quarters, the CSAT quarter and the quarter close.
+FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=2)
+if not 1 <= FISCAL_YEAR_START_MONTH <= 12:
+    raise ImproperlyConfigured(f"FISCAL_YEAR_START_MONTH must be 1..12, not {FISCAL_YEAR_START_MONTH}.")
+FISCAL_QUARTER_START_MONTHS = ",".join(str((FISCAL_YEAR_START_MONTH - 1 + 3 * k) % 12 + 1) for k in range(4))
 # The one place where periodic jobs are declared (the scheduler adds the missing ones to its tables,
 # where an admin can move them). Every job is idempotent per period anyway.
 CELERY_BEAT_SCHEDULE = {
@@ -288,10 +296,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.tasks.kpi_digest_send",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
-    # The CSAT survey of the quarter that just closed, on its first days (idempotent: once per quarter).
+    # The CSAT survey of the fiscal quarter that just closed, on its first days (idempotent: once per quarter).
     "csat-invitations-quarterly": {
         "task": "kpis.tasks.csat_invitations_send",
-        "schedule": crontab(hour=9, minute=0, day_of_month="1-3", month_of_year="1,4,7,10"),
+        "schedule": crontab(hour=9, minute=0, day_of_month="1-3", month_of_year=FISCAL_QUARTER_START_MONTHS),
     },
 }
 

@@ -16,6 +16,13 @@ _numbers = count(1)
 
 
 @pytest.fixture(autouse=True)
+def _calendar_quarters(settings):
+    """These tests were written in calendar quarters (2026-Q3 = July-September 2026): a fiscal year starting in
+    January makes the KPI quarters calendar quarters. test_fiscal.py sets the February default back."""
+    settings.FISCAL_YEAR_START_MONTH = 1
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """The KPI cache is process-wide; each test starts cold."""
     from django.core.cache import cache

@@ -58,7 +58,7 @@ def test_manager_changes_period_and_drills_into_a_tile(browser_as, screenshot):
 
     # The dashboard for Q3 2026, all regions.
     page.goto("/kpis/?period=2026-Q3")
-    expect(page.get_by_test_id("period-label")).to_have_text("Q3 2026 · all regions")
+    expect(page.get_by_test_id("period-label")).to_have_text("FY26-Q3 · all regions")
     sla = page.get_by_test_id("tile-approval_sla")
     expect(sla.get_by_test_id("tile-value")).to_have_text("80%")  # 12 of 15 OM decisions within 12 business hours
     expect(sla).to_have_attribute("data-health", "red")
@@ -72,7 +72,7 @@ def test_manager_changes_period_and_drills_into_a_tile(browser_as, screenshot):
     # Changing the period reloads the page for Q2 2026.
     page.select_option("#id_period", "2026-Q2")
     expect(page).to_have_url(re.compile(r"period=2026-Q2"))
-    expect(page.get_by_test_id("period-label")).to_have_text("Q2 2026 · all regions")
+    expect(page.get_by_test_id("period-label")).to_have_text("FY26-Q2 · all regions")
     expect(sla.get_by_test_id("tile-value")).to_have_text("100%")
     expect(page.get_by_test_id("tile-approval_accuracy").get_by_test_id("tile-value")).to_have_text("No data")
 

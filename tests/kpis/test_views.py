@@ -83,7 +83,7 @@ def test_bad_period_is_400_with_the_field_named(mgr_client):
     response = mgr_client.get("/kpis/?period=2026-Q9")
 
     assert response.status_code == 400
-    assert "period: “2026-Q9” is neither a quarter" in response.content.decode()
+    assert "period: “2026-Q9” is neither a fiscal quarter" in response.content.decode()
 
 
 def test_dashboard_renders_in_a_constant_number_of_queries(mgr_client, django_assert_num_queries):
@@ -162,7 +162,7 @@ def test_specialist_sees_only_their_region_and_reps_are_refused():
     page = specialist.get("/kpis/?period=2026-Q3&region=AMER").content.decode()
     drill = specialist.get("/kpis/drill/closed_won/?period=2026-Q3&region=AMER").content.decode()
 
-    assert "Q3 2026 · EMEA" in page
+    assert "FY26-Q3 · EMEA" in page
     assert 'id="id_region"' not in page
     assert drill.count('data-testid="drill-row"') == 1
     assert client_for(RepFactory()).get("/kpis/").status_code == 403
