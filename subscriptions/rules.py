@@ -96,8 +96,8 @@ START_DATE_MISMATCH = _MISMATCH.format(
     differs="r.start_date IS DISTINCT FROM s.term_end",
 )
 
-# A Closed Won renewal (closed by the as-of day) whose subscription still ends on or before the renewal's start:
-# billing has not applied the renewed term. Billing owns the subscription, so the fix is theirs (manual).
+# A Closed Won renewal (closed, and its new term started, before the as-of day) whose subscription still ends on or
+# before the renewal's start: billing has not applied the renewed term. Billing owns the subscription (manual fix).
 TERM_NOT_RENEWED = f"""
     SELECT 'term_not_renewed' AS kind, s.id AS subscription_id, o.id AS opportunity_id, NULL::bigint AS invoice_id,
            jsonb_build_object('term_start', o.start_date, 'term_end', o.end_date) AS expected,
@@ -105,7 +105,7 @@ TERM_NOT_RENEWED = f"""
            {MANUAL.format(detail="'Ask Billing to apply the renewed term to the subscription.'")} AS proposed_fix
     FROM ordermgmt_opportunity o
     JOIN subscriptions_subscription s ON s.id = o.subscription_id
-    WHERE o.type = 'renewal' AND o.stage = 'closed_won' AND o.close_date <= %(as_of)s
+    WHERE o.type = 'renewal' AND o.stage = 'closed_won' AND o.close_date <= %(as_of)s AND o.start_date < %(as_of)s
       AND s.status <> 'cancelled' AND s.term_end <= o.start_date
 """
 

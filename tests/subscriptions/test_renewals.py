@@ -28,6 +28,9 @@ def won_renewal(sub, **kwargs) -> Opportunity:
     )
 
 
+AFTER_RENEWAL = date(2026, 12, 7)  # the renewed terms below start on 2026-11-30
+
+
 def test_a_closed_won_renewal_whose_subscription_still_shows_the_old_term_is_a_finding():
     # given: term 2025-12-01..2026-11-30, renewal won on 2026-10-20 for 2026-11-30..2027-11-29, billing not updated
     stale = SubscriptionFactory()
@@ -35,14 +38,16 @@ def test_a_closed_won_renewal_whose_subscription_still_shows_the_old_term_is_a_f
     # billing moved this one's term on: 2026-11-30..2027-11-29 ends after the renewal starts
     moved = SubscriptionFactory(term_start=date(2026, 11, 30), term_end=date(2027, 11, 29))
     won_renewal(moved, start_date=date(2026, 11, 30))
-    # won after the as-of day (2026-11-02): not yet expected to show
-    later = SubscriptionFactory()
-    won_renewal(later, close_date=date(2026, 11, 20))
+    # won early: the renewed term starts on 2026-12-15, after the as-of day, so the old term is still right
+    early = SubscriptionFactory(term_start=date(2025, 12, 16), term_end=date(2026, 12, 15))
+    won_renewal(early)
+    # won after the as-of day: not yet expected to show
+    won_renewal(SubscriptionFactory(), close_date=date(2026, 12, 10))
     # cancelled subscription: nothing to renew
     won_renewal(SubscriptionFactory(status="cancelled"))
 
     # when
-    result = run(as_of=date(2026, 11, 2))
+    result = run(as_of=AFTER_RENEWAL)
 
     # then
     assert findings("term_not_renewed") == {("term_not_renewed", stale.pk, stale_renewal.pk, None)}
@@ -58,11 +63,11 @@ def test_a_closed_won_renewal_whose_subscription_still_shows_the_old_term_is_a_f
 def test_the_finding_closes_when_billing_applies_the_renewed_term():
     sub = SubscriptionFactory()
     won_renewal(sub)
-    run()
+    run(as_of=AFTER_RENEWAL)
 
     sub.term_start, sub.term_end = date(2026, 11, 30), date(2027, 11, 29)
     sub.save()
-    second = run()
+    second = run(as_of=AFTER_RENEWAL)
 
     assert Discrepancy.objects.get().status == Discrepancy.Status.RESOLVED
     assert second.counts["resolved_upstream"] == 1
