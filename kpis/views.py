@@ -282,6 +282,13 @@ class CsatSurveyView(RoleRequiredMixin, TemplateView):
     def _form(self, data=None):
         return CsatSurveyForm(data, ask_region=not self.request.user.is_rep)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "quarter" in context:  # as the handbook writes it, with its days: "FY27-Q3 (01 Aug 2026 – 31 Oct 2026)"
+            rated = parse_period({"period": context["quarter"]})
+            context["quarter_label"] = f"{rated.label} ({rated.first:%d %b %Y} – {rated.last:%d %b %Y})"
+        return context
+
     def get(self, request, *args, **kwargs):
         quarter, answered = self._state()
         return self.render_to_response(self.get_context_data(form=self._form(), quarter=quarter, answered=answered))

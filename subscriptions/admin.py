@@ -16,7 +16,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    list_display = ["number", "account", "opportunity", "amount", "invoice_date"]
+    list_display = ["number", "account", "opportunity", "amount", "net_arr", "service_months", "invoice_date"]
     search_fields = ["number", "account__name", "opportunity__name"]
     list_select_related = ["account", "opportunity"]
     raw_id_fields = ["account", "opportunity"]

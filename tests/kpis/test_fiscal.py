@@ -115,3 +115,12 @@ def test_csat_api_takes_a_fiscal_quarter_and_refuses_one_not_started(as_user):
     assert future.status_code == 400
     assert "quarter" in future.json()
     assert sorted(CsatResponse.objects.values_list("quarter", flat=True)) == ["2027-Q3", "2027-Q4"]
+
+
+@time_machine.travel("2026-12-05 12:00Z", tick=False)
+def test_the_survey_page_names_the_fiscal_quarter_it_asks_about(client):
+    client.force_login(RepFactory(region=region("APAC")))
+
+    page = client.get("/kpis/csat/").content.decode()
+
+    assert "FY27-Q3 (01 Aug 2026 – 31 Oct 2026)" in page
