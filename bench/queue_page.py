@@ -19,18 +19,8 @@ import argparse
 import json
 import statistics
 
-from common import (
-    Wsgi,
-    api_token,
-    delete_users,
-    fill_defaults,
-    pct,
-    profile,
-    result,
-    sample_ms,
-    set_password,
-    setup_django,
-)
+from common import Wsgi, api_token, delete_users, fill_defaults, set_password, setup_django
+from measure import pct, profile, result, sample_ms
 
 BUDGET_MS = 15.0
 SPECIALIST = "bench_specialist"

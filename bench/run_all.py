@@ -4,7 +4,9 @@
 
 Each RESULT line is `what | measured | budget | PASS/MISS/info | baseline of the same run`. --quick passes small
 data sizes to each script (a smoke run of about a minute on existing databases; the budgets only mean something
-at full size). New scripts are picked up by name; give them a --quick size in QUICK if they take arguments. The
+at full size). New scripts are picked up by name (a file with an `if __name__ == "__main__":` block; the others, such as
+common.py, measure.py, data_*.py and load_*.py, are the scripts' modules); give them a --quick size in QUICK if they
+take arguments. The
 summary ends with the same table in Markdown (for README's Benchmarks section).
 """
 
@@ -22,7 +24,7 @@ from common import wait_for_quiet
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["queue_page.py", "license_review.py", "reconciliation.py", "kpis.py", "load.py"]
-SKIP = {"common.py", "run_all.py"}
+SKIP = {"run_all.py"}
 QUICK = {
     "queue_page.py": ["--opportunities", "50000", "--submitted", "2000", "--database", "om_bench_queue_quick"],
     "license_review.py": ["--n", "5000", "--runs", "3", "--database", "om_bench_licenses_quick"],
@@ -39,7 +41,9 @@ def load_note() -> str:
 
 
 def scripts(only: str | None) -> list[Path]:
-    present = sorted(p.name for p in HERE.glob("*.py") if p.name not in SKIP)
+    present = sorted(
+        p.name for p in HERE.glob("*.py") if p.name not in SKIP and 'if __name__ == "__main__":' in p.read_text()
+    )
     ordered = [name for name in ORDER if name in present] + [name for name in present if name not in ORDER]
     if only:
         wanted = {name.strip() for name in only.split(",")}
