@@ -17,7 +17,8 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from ordermgmt.calendar import calendar_for
@@ -27,7 +28,7 @@ from ordermgmt.services import notification_send, outbox_enqueue
 
 from .. import sql
 from ..models import LicenseReviewRun, LicenseTicket
-from .matching import delivered_on, deliveries_confirm, review_candidates, sold_to_email_of, to_another_recipient
+from .matching import _linked_deliveries, delivered_on, deliveries_confirm, review_candidates, sold_to_email_of
 from .tickets import tickets_open
 
 logger = logging.getLogger(__name__)
@@ -50,14 +51,18 @@ def review_chunk(
     tz = calendar_for(region).tz
     day_end = datetime.combine(as_of + timedelta(days=1), time.min, tz)
     delivered_expression = delivered_on(tz=tz, delivered_before=day_end)
+    by_opportunity, by_subscription = _linked_deliveries(delivered_before=day_end)
     rows = list(
         candidates.select_for_update(no_key=True, of=("self",))
         .annotate(
             delivered_on=delivered_expression,
             sold_to=sold_to_email_of(),
-            has_quote=Exists(Quote.objects.filter(opportunity=OuterRef("pk"), is_primary=True)),
-            wrong_recipient=to_another_recipient(delivered_before=day_end),
-            has_open_ticket=Exists(
+            # "Is there one" as `(SELECT pk … LIMIT 1) IS NOT NULL`, not EXISTS: PostgreSQL turns a correlated EXISTS
+            # into a hashed subplan that reads the whole quote, delivery and ticket tables for every chunk (about
+            # 60 ms a chunk at 100,000 deals); a scalar subquery stays one index probe per row.
+            has_quote=_any(Quote.objects.filter(opportunity=OuterRef("pk"), is_primary=True)),
+            wrong_recipient=Q(_any(by_opportunity)) | Q(_any(by_subscription)),
+            has_open_ticket=_any(
                 LicenseTicket.objects.filter(opportunity=OuterRef("pk"), status__in=LicenseTicket.OPEN_STATUSES)
             ),
         )
@@ -90,6 +95,11 @@ def review_chunk(
         counts["already_ticketed"] += sum(1 for row in undelivered if row.has_open_ticket)
         counts["waiting"] += sum(1 for row in undelivered if not row.has_open_ticket) - len(tickets)
     return rows[-1].pk, len(rows), counts
+
+
+def _any(queryset: QuerySet) -> IsNull:
+    """True when the correlated `queryset` has a row: its first pk IS NOT NULL (see `review_chunk`)."""
+    return IsNull(Subquery(queryset.values("pk")[:1]), False)
 
 
 def _advisory_key(region_code: str) -> list[int]:
