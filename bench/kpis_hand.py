@@ -21,7 +21,9 @@ HAND_SQL = {
         WHERE s.om_decided_at >= %(start)s AND s.om_decided_at < %(end)s AND s.om_business_hours IS NOT NULL
         GROUP BY GROUPING SETS ((), (s.region_id), (s.om_decided_by_id))""",
     "accuracy": """
-        SELECT GROUPING(s.region_id), s.region_id, count(*), count(*) FILTER (WHERE d.outcome = 'approved')
+        SELECT GROUPING(s.region_id), s.region_id, count(*), count(*) FILTER (WHERE d.outcome = 'approved'),
+               count(*) FILTER (WHERE d.outcome = 'approved' AND EXISTS (
+                   SELECT 1 FROM approvals_correction c WHERE c.opportunity_id = s.opportunity_id AND c.state = 'approved'))
         FROM approvals_decision d JOIN approvals_submission s ON s.id = d.submission_id
         WHERE d.stage = 'billing' AND d.decided_at >= %(start)s AND d.decided_at < %(end)s
         GROUP BY GROUPING SETS ((), (s.region_id))""",
@@ -179,11 +181,13 @@ def hand_written() -> dict:
     )
     acc_total = next(r for r in rows["accuracy"] if r[0])
     out.update(
-        approval_accuracy_pct=share(acc_total[3], acc_total[2]),
+        # A booking corrected after Closed Won counts as an error of the approval.
+        approval_accuracy_pct=share(acc_total[3] - acc_total[4], acc_total[2]),
         approval_accuracy_decided=acc_total[2],
         approval_accuracy_rejected=acc_total[2] - acc_total[3],
+        approval_accuracy_corrected=acc_total[4],
         approval_accuracy_by_region=[
-            {"region": r[1], "decided": r[2], "approved": r[3], "pct": share(r[3], r[2])}
+            {"region": r[1], "decided": r[2], "approved": r[3], "corrected": r[4], "pct": share(r[3] - r[4], r[2])}
             for r in sorted((r for r in rows["accuracy"] if not r[0]), key=lambda r: r[1])
         ],
     )
