@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from approvals import selectors
@@ -90,7 +90,7 @@ class OpportunityViewSet(
     @action(
         detail=True,
         methods=["get", "post"],
-        parser_classes=[MultiPartParser, FormParser],
+        parser_classes=[MultiPartParser],
         serializer_class=DocumentSerializer,
         filter_backends=[],
         pagination_class=None,

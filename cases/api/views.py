@@ -5,7 +5,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from approvals import selectors as approval_selectors
@@ -167,7 +167,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request={"multipart/form-data": CaseAttachmentInputSerializer},
         responses={201: CaseAttachmentSerializer, **ERRORS},
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def attachments(self, request, pk=None):
         """Attach a file (multipart `file`): PDF, image, Word, Excel or email, up to the document size limit."""
         case = self.get_object()
@@ -184,7 +184,6 @@ class OpportunityRequestSupportViewSet(viewsets.GenericViewSet):
 
     permission_classes = [IsStaffRole]
     serializer_class = CaseOpenInputSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         return approval_selectors.opportunity_list(user=self.request.user)
