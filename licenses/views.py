@@ -1,10 +1,10 @@
 """Pages of the licenses app: the daily worklist, Support Engineering's tickets, the systemic-failure catalogue."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
-from django.views.generic import ListView, TemplateView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from ordermgmt import web
 from ordermgmt.exceptions import ApplicationError
@@ -53,10 +53,39 @@ class ReviewRunView(RoleRequiredMixin, View):
         form = ReviewRunForm(request.POST)
         if form.is_valid():
             services.license_review_enqueue(region=form.cleaned_data["region"] or None, actor=request.user)
-            messages.success(request, "License review queued; refresh in a minute to see its counts.")
+            messages.success(request, "License review queued; it appears below and updates as it runs.")
         else:
             messages.error(request, "Unknown region.")
-        return redirect("licenses:worklist")
+            return redirect("licenses:worklist")
+        return redirect("licenses:runs")
+
+
+class ReviewRunListView(RoleRequiredMixin, ListView):
+    """Recent review runs; the table polls itself, so a queued run appears and moves without a reload."""
+
+    template_name = "licenses/run_list.html"
+    context_object_name = "runs"
+
+    def get_queryset(self):
+        return selectors.license_review_run_list()[:20]
+
+
+class ReviewRunDetailView(RoleRequiredMixin, DetailView):
+    """One review run on its own page, which a reload finds again."""
+
+    template_name = "licenses/run_detail.html"
+    context_object_name = "run"
+
+    def get_queryset(self):
+        return selectors.license_review_run_list()
+
+
+class ReviewRunProgressView(RoleRequiredMixin, View):
+    """The polled fragment of one run: status, deals processed so far, counts."""
+
+    def get(self, request, pk):
+        run = get_object_or_404(selectors.license_review_run_list(), pk=pk)
+        return render(request, "licenses/partials/_review_run_progress.html", {"run": run})
 
 
 class TicketListView(RoleRequiredMixin, ListView):

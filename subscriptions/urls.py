@@ -7,6 +7,7 @@ app_name = "subscriptions"
 urlpatterns = [
     path("reconciliation/", views.RunListView.as_view(), name="runs"),
     path("reconciliation/runs/start/", views.RunStartView.as_view(), name="run_start"),
+    path("reconciliation/runs/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),
     path("reconciliation/runs/<int:pk>/progress/", views.RunProgressView.as_view(), name="run_progress"),
     path("reconciliation/discrepancies/", views.DiscrepancyListView.as_view(), name="discrepancies"),
     path("reconciliation/discrepancies/batch/", views.DiscrepancyBatchView.as_view(), name="discrepancy_batch"),

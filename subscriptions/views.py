@@ -55,6 +55,16 @@ class RunStartView(RoleRequiredMixin, View):
         return redirect("subscriptions:runs")
 
 
+class RunDetailView(RoleRequiredMixin, DetailView):
+    """One run on its own page, so a reload (or a link) finds its progress again."""
+
+    template_name = "subscriptions/run_detail.html"
+    context_object_name = "run"
+
+    def get_queryset(self):
+        return selectors.run_list()
+
+
 class RunProgressView(RoleRequiredMixin, View):
     """The progress bar of one run: htmx polls it while the run is active (the fragment stops polling when done)."""
 

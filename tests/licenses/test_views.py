@@ -138,3 +138,28 @@ def test_only_managers_may_press_the_button(engineer_client):
     assert response.status_code == 403
     send_task.assert_not_called()
     assert not OutboxMessage.objects.exists()
+
+
+def test_review_run_page_shows_what_a_running_review_has_and_polls_until_done(engineer_client):
+    from licenses.models import LicenseReviewRun
+
+    run = LicenseReviewRun.objects.create(
+        region_id="EMEA", as_of=date(2026, 9, 21), status="running", processed=1000, counts={"ticketed": 3}
+    )
+
+    page = engineer_client.get(f"/licenses/runs/{run.pk}/").content.decode()
+    LicenseReviewRun.objects.filter(pk=run.pk).update(status="done", processed=1500)
+    fragment = engineer_client.get(f"/licenses/runs/{run.pk}/progress/").content.decode()
+
+    assert f'hx-get="/licenses/runs/{run.pk}/progress/"' in page
+    assert ">1000</span> processed" in page
+    assert "ticketed: 3" in page
+    assert "style=" not in page
+    assert "hx-trigger" not in fragment
+    assert ">1500</span> processed" in fragment
+
+
+def test_the_runs_list_refreshes_itself(engineer_client):
+    body = engineer_client.get("/licenses/runs/").content.decode()
+    assert 'hx-get="/licenses/runs/"' in body
+    assert "No runs yet." in body

@@ -33,8 +33,20 @@ def test_runs_page_polls_the_progress_of_an_active_run(client, specialist):
 
     assert page.status_code == 200
     assert f'hx-get="/reconciliation/runs/{running.pk}/progress/"' in page.content.decode()
-    assert 'aria-valuenow="40"' in fragment.content.decode()
+    assert '<progress class="run-progress run-progress-running" max="100" value="40"' in fragment.content.decode()
+    assert "style=" not in page.content.decode()
     assert "Reconciliation" in page.content.decode()  # nav link
+
+
+def test_run_page_survives_a_reload_and_polls_while_active(client, specialist):
+    running = ReconciliationRun.objects.create(kind="renewals", as_of=date(2026, 11, 2), status="running", progress=5)
+    client.force_login(specialist)
+
+    body = client.get(f"/reconciliation/runs/{running.pk}/").content.decode()
+
+    assert f'hx-get="/reconciliation/runs/{running.pk}/progress/"' in body
+    assert 'value="5"' in body
+    assert "style=" not in body
 
 
 def test_a_finished_run_stops_polling(client, specialist, found):
