@@ -64,6 +64,7 @@ class OpportunityViewSet(
     def _fresh(self, pk: int) -> Opportunity:
         return selectors.opportunity_get(user=self.request.user, pk=pk)
 
+    @extend_schema(responses={201: OpportunitySerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -83,9 +84,11 @@ class OpportunityViewSet(
         )
         return Response(self.get_serializer(self._fresh(instance.pk)).data)
 
+    @extend_schema(methods=["get"], request=None, responses={200: DocumentSerializer(many=True), 404: ERRORS[404]})
     @extend_schema(
+        methods=["post"],
         request={"multipart/form-data": DocumentSerializer},
-        responses={200: DocumentSerializer(many=True), 201: DocumentSerializer, **ERRORS},
+        responses={201: DocumentSerializer, **ERRORS},
     )
     @action(
         detail=True,
