@@ -5,6 +5,7 @@ class ApplicationError(Exception):
     """A request the domain refuses; carries a message for the person and optional extra data."""
 
     status_code = 400
+    code = "invalid"  # machine-readable, answered beside `detail`
 
     def __init__(self, message: str, *, extra: dict | None = None):
         super().__init__(message)
@@ -16,6 +17,7 @@ class InvalidTransition(ApplicationError):
     """The record is in a state that does not allow this action (HTTP 409)."""
 
     status_code = 409
+    code = "invalid_transition"
 
     def __init__(self, message: str | None = None, *, entity: str = "", from_status: str = "", to_status: str = ""):
         message = (
@@ -28,18 +30,21 @@ class Conflict(ApplicationError):
     """The record changed under the caller, or somebody else won the race (HTTP 409)."""
 
     status_code = 409
+    code = "conflict"
 
 
 class PermissionDeniedError(ApplicationError):
     """The actor's role or relation to the object does not allow this action (HTTP 403)."""
 
     status_code = 403
+    code = "permission_denied"
 
 
 class NotVisibleError(PermissionDeniedError):
     """The actor may not see the record, or it does not exist: answered as 404, never a hint that it exists."""
 
     status_code = 404
+    code = "not_found"
 
     def __init__(self, message: str = "Not found."):
         super().__init__(message)

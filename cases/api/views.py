@@ -5,6 +5,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -99,7 +100,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         payload.is_valid(raise_exception=True)
         opp_id = payload.validated_data["opportunity"]
         if not approval_selectors.opportunity_list(user=request.user).filter(pk=opp_id).exists():
-            return Response({"opportunity": ["No such opportunity (or not yours)."]}, status=400)
+            raise ValidationError({"opportunity": ["No such opportunity (or not yours)."]}, code="does_not_exist")
         return self._detail(_open(request, opp_id, payload), status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: CaseDetailOutputSerializer, **ERRORS})

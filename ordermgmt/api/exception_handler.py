@@ -24,9 +24,60 @@ def _nested(errors: dict) -> dict:
     return out
 
 
+# Codes for answers whose exception carries none (Django's Http404, a database error).
+STATUS_CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    415: "unsupported_media_type",
+    429: "throttled",
+    503: "service_unavailable",
+}
+
+
+def _field_errors(detail, codes, prefix: str = "") -> list[dict]:
+    """`{"a": {"b": ["msg"]}}` with its DRF codes -> `[{"field": "a.b", "code", "message"}]`."""
+    if isinstance(detail, dict):
+        return [
+            error
+            for key, value in detail.items()
+            for error in _field_errors(
+                value, codes.get(key, {}) if isinstance(codes, dict) else codes, f"{prefix}{key}."
+            )
+        ]
+    if isinstance(detail, list):
+        out = []
+        for index, item in enumerate(detail):
+            code = codes[index] if isinstance(codes, list) and index < len(codes) else codes
+            nested = isinstance(item, dict | list)
+            out.extend(_field_errors(item, code, f"{prefix}{index}.") if nested else _field_errors(item, code, prefix))
+        return out
+    return [{"field": prefix.rstrip(".") or "detail", "code": codes if isinstance(codes, str) else "invalid",
+             "message": str(detail)}]  # fmt: skip
+
+
+def _with_codes(response: Response, exc) -> Response:
+    """Add the machine-readable `code` (and, for field errors, `errors`) to an error body. Additive only: the
+    documented `{"detail"}` and `{"field": [messages]}` shapes stay as they were."""
+    data = response.data
+    if not isinstance(data, dict) or "code" in data:
+        return response
+    if isinstance(exc, exceptions.ValidationError) and "detail" not in data:
+        data["errors"] = _field_errors(exc.detail, exc.get_codes())
+        data["code"] = "invalid"
+    elif isinstance(exc, exceptions.APIException) and isinstance(exc.get_codes(), str):
+        data["code"] = exc.get_codes()
+    else:
+        data["code"] = STATUS_CODES.get(response.status_code, "error")
+    return response
+
+
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        return Response({"detail": exc.message, **exc.extra}, status=exc.status_code)
+        return Response({"detail": exc.message, "code": exc.code, **exc.extra}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         detail = _nested(exc.message_dict) if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
@@ -35,12 +86,16 @@ def exception_handler(exc, context):
     elif isinstance(exc, IntegrityError):
         # A constraint the serializer did not foresee (or a race past it): the request conflicts with stored data.
         return Response(
-            {"detail": "The change conflicts with existing data (a uniqueness or integrity rule)."},
+            {"detail": "The change conflicts with existing data (a uniqueness or integrity rule).", "code": "conflict"},
             status=status.HTTP_409_CONFLICT,
         )
     elif isinstance(exc, OperationalError | DatabaseError):
         return Response(
-            {"detail": "The database is unavailable; nothing was saved. Try again shortly."},
+            {
+                "detail": "The database is unavailable; nothing was saved. Try again shortly.",
+                "code": "service_unavailable",
+            },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    return _with_codes(response, exc) if response is not None else None

@@ -205,6 +205,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Enum components, then the shared error components on every operation (ordermgmt/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ordermgmt.api.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RegionCodeEnum": "ordermgmt.models.Region.Code",
         "ReconciliationRunKindEnum": "subscriptions.models.ReconciliationRun.Kind",

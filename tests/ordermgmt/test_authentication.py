@@ -61,7 +61,7 @@ def test_bad_and_inactive_tokens_get_drfs_401():
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     response = client.get("/api/queue/")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid token."}
+    assert response.json() == {"detail": "Invalid token.", "code": "authentication_failed"}
     assert response["WWW-Authenticate"] == "Token"
 
     spec = SpecialistFactory()
@@ -70,7 +70,7 @@ def test_bad_and_inactive_tokens_get_drfs_401():
     spec.save(update_fields=["is_active"])
     response = client.get("/api/queue/")
     assert response.status_code == 401
-    assert response.json() == {"detail": "User inactive or deleted."}
+    assert response.json() == {"detail": "User inactive or deleted.", "code": "authentication_failed"}
 
 
 def test_a_rep_and_a_manager_authenticate_the_same_way():
@@ -87,4 +87,4 @@ def test_a_key_is_a_parameter_not_sql():
     client.credentials(HTTP_AUTHORIZATION="Token x'OR'1'='1'--")  # no spaces: it reaches the lookup
     response = client.get("/api/queue/")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid token."}
+    assert response.json() == {"detail": "Invalid token.", "code": "authentication_failed"}

@@ -202,8 +202,8 @@ def test_resolve_refusals(as_user, specialist, billing, found):
     accepted = as_user(specialist).post(url, {"action": "accept", "reason": "Migrated deal"}, format="json")
 
     assert no_fix.status_code == 409
-    assert (no_reason.status_code, list(no_reason.data)) == (400, ["reason"])
-    assert (bad_action.status_code, list(bad_action.data)) == (400, ["action"])
+    assert (no_reason.status_code, list(no_reason.data)[0], no_reason.data["code"]) == (400, "reason", "invalid")
+    assert (bad_action.status_code, list(bad_action.data)[0], bad_action.data["code"]) == (400, "action", "invalid")
     assert accepted.data["status"] == "accepted"
 
 
