@@ -295,3 +295,39 @@ class CorrectionForm(forms.Form):
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.CHANGES if self.cleaned_data.get(name) is not None}
+
+
+class _IdsField(forms.Field):
+    """A list of positive integers from repeated inputs (`ids=1&ids=2`)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return [int(v) for v in value or () if int(v) > 0]
+        except (TypeError, ValueError) as exc:
+            raise forms.ValidationError("Items are numbers.") from exc
+
+
+class QueueBulkForm(forms.Form):
+    """The queue's bulk bar: an action and the ticked items (at most one page of the queue)."""
+
+    action = forms.ChoiceField(choices=[("claim", "Claim"), ("unclaim", "Unclaim"), ("assign", "Assign")])
+    ids = _IdsField(error_messages={"required": "Tick at least one item."})
+    user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Assign to")
+
+    def __init__(self, *args, reviewers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = reviewers if reviewers is not None else User.objects.none()
+
+    def clean_ids(self):
+        ids = list(dict.fromkeys(self.cleaned_data["ids"]))
+        if len(ids) > 100:
+            raise forms.ValidationError("At most 100 items at once.")
+        return ids
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "assign" and not cleaned.get("user"):
+            self.add_error("user", "Choose who to assign them to.")
+        return cleaned

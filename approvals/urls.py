@@ -48,6 +48,7 @@ urlpatterns = [
     ),
     # Order Management
     path("queue/", views.QueueView.as_view(), name="queue"),
+    path("queue/bulk/", views.QueueBulkView.as_view(), name="queue_bulk"),
     path("queue/<int:pk>/claim/", views.ClaimView.as_view(), name="claim"),
     path("out-of-office/", views.MyOutOfOfficeView.as_view(), name="my_out_of_office"),
     path("queue/<int:pk>/assign/", views.AssignView.as_view(), name="assign"),

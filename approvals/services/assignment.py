@@ -47,6 +47,25 @@ def approval_claim(*, opportunity_id: int, actor: User) -> Opportunity:
 
 
 @transaction.atomic
+def approval_unclaim(*, opportunity_id: int, actor: User) -> Opportunity:
+    """Put a claimed item back in the queue unclaimed. Unclaiming an unclaimed item is a no-op; a specialist may
+    release only their own claim (a manager anyone's): somebody else's answers 409."""
+    opp = _lock(opportunity_id, actor)
+    submission = _submitted(opp, "unclaim")
+    _require_reviewer(actor, submission)
+    if submission.claimed_by_id is None:
+        return opp
+    if submission.claimed_by_id != actor.pk and not actor.is_manager:
+        raise Conflict(f"Claimed by {submission.claimed_by}, not you.", extra={"claimed_by": submission.claimed_by_id})
+    before = submission.claimed_by.username
+    submission.claimed_by = None
+    submission.claimed_at = None
+    submission.save(update_fields=["claimed_by", "claimed_at"])
+    opportunity_event_record(opportunity=opp, actor=actor, action="unclaimed", changes={"claimed_by": [before, None]})
+    return opp
+
+
+@transaction.atomic
 def approval_assign(*, opportunity_id: int, actor: User, assignee: User) -> Opportunity:
     """A manager hands a queue item to a specialist (or takes it)."""
     opp = _lock(opportunity_id, actor)

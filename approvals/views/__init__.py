@@ -28,7 +28,7 @@ from .opportunities import (
     RecallView,
     SubmitView,
 )
-from .queue import AssignView, BillingQueueView, ClaimView, QueueView
+from .queue import AssignView, BillingQueueView, ClaimView, QueueBulkView, QueueView
 from .review import ApproveView, BillingApproveView, BillingRejectView, RejectView, ReviewView
 from .team import CoverageView, MyOutOfOfficeView, OutOfOfficeView, TeamView
 
@@ -57,6 +57,7 @@ __all__ = [
     "OpportunityDetailView",
     "OpportunityFormView",
     "OutOfOfficeView",
+    "QueueBulkView",
     "QueueView",
     "QuoteApprovalRequestView",
     "QuoteApproveView",

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -17,14 +18,14 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from ordermgmt import selectors as om_selectors
 from ordermgmt.calendar import in_business_hours
+from ordermgmt.exceptions import ApplicationError
 from ordermgmt.web import RoleRequiredMixin, run_service, safe_next
 
 from .. import selectors, services
 from ..filters import QueueFilterSet
-from ..forms import (
-    AssignForm,
-)
+from ..forms import AssignForm, QueueBulkForm
 from ..pagination import QueueKeysetPagination as Pager
+from ..services.assignment import approval_unclaim
 from ..sla import closes_this_month, extended_hours_today, hours_remaining_at, period_end_flag, sla_state
 from .common import QUEUE_PAGE_SIZE, QUEUE_ROLES, Role, visible_opportunity
 
@@ -220,6 +221,7 @@ class QueueView(RoleRequiredMixin, TemplateView):
             query=params.urlencode(),
             full_path=self.request.get_full_path(),
             can_assign=can_assign,
+            bulk_reviewers=reviewers or [],
             waiting=list(selectors.waiting_for_rep(user=user, stage=self.stage)[:50]),
             extended_hours=_extended_hours(region, tabs),
             corrections=list(selectors.correction_list(user=user, pending_only=True)[:50])
@@ -256,3 +258,45 @@ class AssignView(RoleRequiredMixin, View):
         elif run_service(request, services.approval_assign, opportunity_id=opp.pk, assignee=form.cleaned_data["user"]):
             messages.success(request, f"{opp.name} assigned to {form.cleaned_data['user']}.")
         return redirect(safe_next(request, reverse("approvals:queue")))
+
+
+class QueueBulkView(RoleRequiredMixin, View):
+    """The queue's bulk bar: claim, unclaim or (managers) assign the ticked items, one service call per item, each in
+    its own transaction; the message says how many were done and why the others were not."""
+
+    roles = QUEUE_ROLES
+    done = {"claim": "Claimed", "unclaim": "Unclaimed", "assign": "Assigned"}
+
+    def post(self, request):
+        back = safe_next(request, reverse("approvals:queue"))
+        if request.POST.get("action") == "assign" and not request.user.is_manager:
+            messages.error(request, "Nothing done: only managers assign queue items.")
+            return redirect(back)
+        reviewers = selectors.reviewers() if request.user.is_manager else None
+        form = QueueBulkForm(request.POST, reviewers=reviewers)
+        if not form.is_valid():
+            messages.error(request, "Nothing done: " + " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(back)
+        action, ids, assignee = form.cleaned_data["action"], form.cleaned_data["ids"], form.cleaned_data["user"]
+        names = dict(selectors.opportunity_scope(request.user).filter(pk__in=ids).values_list("pk", "name"))
+        succeeded, failures = 0, []
+        for pk in ids:
+            try:
+                if action == "claim":
+                    services.approval_claim(opportunity_id=pk, actor=request.user)
+                elif action == "unclaim":
+                    approval_unclaim(opportunity_id=pk, actor=request.user)
+                else:
+                    services.approval_assign(opportunity_id=pk, actor=request.user, assignee=assignee)
+                succeeded += 1
+            except ApplicationError as exc:
+                failures.append(f"{names.get(pk, f'#{pk}')}: {exc.message}")
+            except ValidationError as exc:
+                failures.append(f"{names.get(pk, f'#{pk}')}: {' '.join(exc.messages)}")
+        to = f" to {assignee}" if action == "assign" else ""
+        summary = f"{self.done[action]} {succeeded} of {len(ids)}{to}."
+        if failures:
+            messages.warning(request, summary + " Not done: " + "; ".join(failures))
+        else:
+            messages.success(request, summary)
+        return redirect(back)
