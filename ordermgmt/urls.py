@@ -23,6 +23,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("licenses/", include("licenses.urls")),
     path("kpis/", include("kpis.urls")),
+    path("search/", include("search.urls")),
     path("", include("approvals.urls")),
 ]
 
