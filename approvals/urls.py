@@ -7,6 +7,7 @@ app_name = "approvals"
 urlpatterns = [
     # rep
     path("opportunities/", views.MyOpportunitiesView.as_view(), name="my_opportunities"),
+    path("opportunities/export.csv", views.MyOpportunitiesExportView.as_view(), name="my_opportunities_export"),
     path("opportunities/new/", views.OpportunityFormView.as_view(), name="opportunity_create"),
     path("opportunities/checklist/", views.ChecklistView.as_view(), name="checklist"),
     path("opportunities/contact-options/", views.ContactOptionsView.as_view(), name="contact_options"),
@@ -48,6 +49,7 @@ urlpatterns = [
     ),
     # Order Management
     path("queue/", views.QueueView.as_view(), name="queue"),
+    path("queue/export.csv", views.QueueExportView.as_view(), name="queue_export"),
     path("queue/bulk/", views.QueueBulkView.as_view(), name="queue_bulk"),
     path("queue/<int:pk>/claim/", views.ClaimView.as_view(), name="claim"),
     path("out-of-office/", views.MyOutOfOfficeView.as_view(), name="my_out_of_office"),

@@ -6,7 +6,9 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.CaseListView.as_view(), name="list"),
+    path("export.csv", views.CaseExportView.as_view(), name="export"),
     path("mine/", views.MyCasesView.as_view(), name="mine"),
+    path("mine/export.csv", views.MyCasesExportView.as_view(), name="mine_export"),
     path("teams/", views.TeamMembershipView.as_view(), name="teams"),
     path("queue/<slug:team>/", views.CaseQueueView.as_view(), name="queue"),
     path("new/", views.CaseCreateView.as_view(), name="new"),

@@ -7,12 +7,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
 
 from approvals import selectors as approval_selectors
 from ordermgmt.exceptions import ApplicationError, Conflict
+from ordermgmt.web import csv_response
 
 from . import selectors, services, sla
 from .filters import CaseFilterSet
@@ -41,6 +43,7 @@ class CaseListView(LoginRequiredMixin, ListView):
     paginate_by = 50
     context_object_name = "cases"
     heading = "Cases"
+    export_url_name = "cases:export"
 
     def get_base_queryset(self):
         return selectors.case_list(user=self.request.user)
@@ -53,16 +56,43 @@ class CaseListView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["cases"] = _with_sla(context["cases"])
         context.update(filterset=self.filterset, heading=self.heading, teams=selectors.teams_of(user=self.request.user))
+        context["export_url"] = reverse(self.export_url_name)
         return context
+
+
+class CaseExportMixin:
+    """The list as CSV with the same CaseFilterSet (every row, not one page)."""
+
+    def get(self, request, *args, **kwargs):
+        header = ["Number", "Subject", "Opportunity", "Team", "Request type", "Status", "Owner", "Requester"]
+        header += ["Region", "Opened"]
+        return csv_response(
+            "cases.csv",
+            header,
+            (
+                [c.number, c.subject, c.opportunity.name, c.team.name, c.request_type, c.get_status_display()]
+                + [c.owner or "", c.requester, c.region_id, c.created_at.isoformat(timespec="minutes")]
+                for c in self.get_queryset()
+            ),
+        )
 
 
 class MyCasesView(CaseListView):
     """The rep's cases: requested by them or on their opportunities (and, for team members, owned by them)."""
 
     heading = "My cases"
+    export_url_name = "cases:mine_export"
 
     def get_base_queryset(self):
         return selectors.case_mine(user=self.request.user)
+
+
+class CaseExportView(CaseExportMixin, CaseListView):
+    pass
+
+
+class MyCasesExportView(CaseExportMixin, MyCasesView):
+    pass
 
 
 class CaseQueueView(LoginRequiredMixin, ListView):

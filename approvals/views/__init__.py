@@ -21,6 +21,7 @@ from .editing import (
 from .opportunities import (
     BookNowView,
     EscalateView,
+    MyOpportunitiesExportView,
     MyOpportunitiesView,
     OpportunityDetailView,
     QuoteApprovalRequestView,
@@ -28,7 +29,7 @@ from .opportunities import (
     RecallView,
     SubmitView,
 )
-from .queue import AssignView, BillingQueueView, ClaimView, QueueBulkView, QueueView
+from .queue import AssignView, BillingQueueView, ClaimView, QueueBulkView, QueueExportView, QueueView
 from .review import ApproveView, BillingApproveView, BillingRejectView, RejectView, ReviewView
 from .team import CoverageView, MyOutOfOfficeView, OutOfOfficeView, TeamView
 
@@ -52,12 +53,14 @@ __all__ = [
     "DocumentReplaceView",
     "DocumentUploadView",
     "EscalateView",
+    "MyOpportunitiesExportView",
     "MyOpportunitiesView",
     "MyOutOfOfficeView",
     "OpportunityDetailView",
     "OpportunityFormView",
     "OutOfOfficeView",
     "QueueBulkView",
+    "QueueExportView",
     "QueueView",
     "QuoteApprovalRequestView",
     "QuoteApproveView",

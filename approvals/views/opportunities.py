@@ -18,7 +18,7 @@ from ordermgmt import selectors as om_selectors
 from ordermgmt import services as om_services
 from ordermgmt.filters import OpportunityFilterSet
 from ordermgmt.models import Opportunity
-from ordermgmt.web import RoleRequiredMixin, run_service
+from ordermgmt.web import RoleRequiredMixin, csv_response, run_service
 
 from .. import requirements, selectors, services
 from ..forms import (
@@ -51,13 +51,16 @@ class MyOpportunitiesView(RoleRequiredMixin, TemplateView):
     roles = REP_ROLES
     template_name = "approvals/opportunity_list.html"
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
+    def filterset(self) -> OpportunityFilterSet:
         user = self.request.user
         queryset = selectors.opportunity_list(user=user)
         if user.is_manager and "owner" not in self.request.GET:
             queryset = queryset.filter(owner=user)
-        filterset = OpportunityFilterSet(self.request.GET, queryset=queryset, request=self.request)
+        return OpportunityFilterSet(self.request.GET, queryset=queryset, request=self.request)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        filterset = self.filterset()
         page = Paginator(filterset.qs, 50).get_page(self.request.GET.get("page"))
         params = self.request.GET.copy()
         params.pop("page", None)
@@ -69,6 +72,24 @@ class MyOpportunitiesView(RoleRequiredMixin, TemplateView):
             chips.append({"label": label, "query": chip_params.urlencode(), "active": value == current})
         ctx.update(filterset=filterset, page=page, chips=chips, query=params.urlencode())
         return ctx
+
+
+class MyOpportunitiesExportView(MyOpportunitiesView):
+    """The list as CSV with the same filters (every row, not one page)."""
+
+    def get(self, request, *args, **kwargs):
+        header = ["Id", "Opportunity", "Account", "Owner", "Region", "Stage", "Approval status", "Start date"]
+        header += ["Close date", "Net ARR", "Primary quote"]
+        return csv_response(
+            "opportunities.csv",
+            header,
+            (
+                [o.pk, o.name, o.account.name, o.owner, o.region_id, o.get_stage_display()]
+                + [o.get_approval_status_display(), o.start_date, o.close_date, o.net_arr]
+                + [o.primary_quote.number if o.primary_quote else ""]
+                for o in self.filterset().qs
+            ),
+        )
 
 
 class OpportunityDetailView(LoginRequiredMixin, TemplateView):

@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from ordermgmt import selectors as om_selectors
 from ordermgmt.calendar import in_business_hours
 from ordermgmt.exceptions import ApplicationError
-from ordermgmt.web import RoleRequiredMixin, run_service, safe_next
+from ordermgmt.web import RoleRequiredMixin, csv_response, run_service, safe_next
 
 from .. import selectors, services
 from ..filters import QueueFilterSet
@@ -168,8 +168,8 @@ class QueueView(RoleRequiredMixin, TemplateView):
             return [self.rows_template]
         return [self.template_name]
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
+    def filtered_queue(self):
+        """(region tabs, chosen region, the queue filtered by QueueFilterSet): what the page and its export show."""
         user = self.request.user
         tabs, default = self.tabs(user) if self.stage == "om" else ([], "")
         region = self.request.GET.get("region", default)
@@ -177,12 +177,17 @@ class QueueView(RoleRequiredMixin, TemplateView):
             region = default
         queryset = selectors.approval_queue(user=user, stage=self.stage, region=region or None)
         filterset = QueueFilterSet(self.request.GET, queryset=queryset, request=self.request)
-        fields = selectors.QUEUE_PAGE_FIELDS
         try:
-            filtered = filterset.qs
+            return tabs, region, filterset.qs
         except DRFValidationError:
             messages.error(self.request, "Unknown filter value: showing the whole queue.")
-            filtered = queryset
+            return tabs, region, queryset
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        tabs, region, filtered = self.filtered_queue()
+        fields = selectors.QUEUE_PAGE_FIELDS
         # Pages of QUEUE_PAGE_SIZE walk the queue by the keyset of the API (`cursor`: the last row's sort key), so a
         # page never repeats or skips an item when the queue moves; `from` is the first row's position, for display.
         params = self.request.GET.copy()
@@ -229,6 +234,26 @@ class QueueView(RoleRequiredMixin, TemplateView):
             else [],
         )
         return ctx
+
+
+class QueueExportView(QueueView):
+    """The queue as CSV, with the page's region and filters, in queue order (every row, not one page)."""
+
+    def get(self, request, *args, **kwargs):
+        _tabs, region, filtered = self.filtered_queue()
+        rows = queue_rows(selectors.queue_rows(filtered, selectors.QUEUE_PAGE_FIELDS), now=timezone.now(), stage="om")
+        header = ["Position", "Opportunity id", "Opportunity", "Account", "Rep", "Region", "Start date", "Net ARR"]
+        header += ["Submitted", "Escalated", "SLA state", "SLA due", "Claimed by"]
+        return csv_response(
+            f"queue-{region or 'all'}.csv",
+            header,
+            (
+                [r["position"], r["pk"], r["name"], r["account"], r["owner"], r["region"], r["start_date"]]
+                + [r["net_arr"].replace(",", ""), r["submitted_at"], "yes" if r["escalated"] else ""]
+                + [r["sla_state"], r["sla_due"], r["claimed_by"]]
+                for r in rows
+            ),
+        )
 
 
 class BillingQueueView(QueueView):

@@ -1,0 +1,44 @@
+"""CSV export of the case lists: the same CaseFilterSet as the page, a UTF-8 BOM, only visible cases."""
+
+import csv
+import io
+
+import pytest
+
+from cases import services
+
+from .helpers import open_case
+
+pytestmark = pytest.mark.django_db
+
+
+def read_csv(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_case_export_matches_the_status_filter(client, opp, dd_user):
+    kept = open_case(opp, subject="Café quote")
+    taken = open_case(opp, subject="Other", confirm_duplicate=True)
+    services.case_take(case_id=taken.pk, actor=dd_user)
+    client.force_login(dd_user)
+
+    rows = read_csv(client.get("/cases/export.csv", {"status": "new"}))
+
+    assert rows[0][:2] == ["Number", "Subject"]
+    assert [row[:2] for row in rows[1:]] == [[kept.number, "Café quote"]]
+
+
+def test_my_cases_export_and_the_page_link(client, opp, other_rep):
+    case = open_case(opp)
+    client.force_login(opp.owner)
+
+    mine = read_csv(client.get("/cases/mine/export.csv"))
+    page = client.get("/cases/mine/", {"status": "new"}).content.decode()
+    client.force_login(other_rep)
+    theirs = read_csv(client.get("/cases/mine/export.csv"))
+
+    assert [row[0] for row in mine[1:]] == [case.number]
+    assert 'href="/cases/mine/export.csv?status=new"' in page
+    assert theirs[1:] == []
