@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
     path("admin/", admin.site.urls),
+    # The versioned API; the unversioned /api/ paths of API.md are aliases of v1 (README, "Deprecation policy").
+    path("api/v1/", include(("ordermgmt.api_urls", "api"), namespace="v1")),
     path("api/", include("ordermgmt.api_urls")),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -32,7 +32,7 @@ GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 @pytest.fixture
 def generated(live_server, tmp_path):
     """The client package generated from the live server's schema, imported; removed from sys.modules after."""
-    with urllib.request.urlopen(f"{live_server.url}/api/schema/?format=json", timeout=30) as answer:
+    with urllib.request.urlopen(f"{live_server.url}/api/v1/schema/?format=json", timeout=30) as answer:
         (tmp_path / "openapi.json").write_bytes(answer.read())
     (tmp_path / "config.json").write_text(json.dumps({"project_name_override": PACKAGE, "post_hooks": []}))
     result = subprocess.run(

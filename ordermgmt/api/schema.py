@@ -7,6 +7,12 @@ client can read `code` and the field errors without guessing.
 
 from __future__ import annotations
 
+from django.urls import get_resolver
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
+
+V1 = "/api/v1/"
+
 ERROR = {
     "type": "object",
     "description": "An error: `detail` says why for a person, `code` says what for a program. Some errors add "
@@ -97,3 +103,22 @@ def add_error_responses(result, generator, request, public):
                 response["description"] = response.get("description") or DESCRIPTIONS.get(code, "Error")
             operation["responses"] = dict(sorted(responses.items()))
     return result
+
+
+def unversioned_or_v1(endpoints):
+    """One copy of each operation (drf-spectacular preprocessing hook): the project's URLconf serves every API path
+    twice, as /api/v1/... and as its unversioned alias; the default schema keeps the aliases, which API.md names."""
+    if all(path.startswith(V1) for path, *_ in endpoints):
+        return endpoints  # SchemaView for /api/v1/schema/ generated from the v1 patterns alone
+    return [endpoint for endpoint in endpoints if not endpoint[0].startswith(V1)]
+
+
+class SchemaView(SpectacularAPIView):
+    """`/api/schema/` describes the paths API.md names (`/api/...`); `/api/v1/schema/` the same operations, with the
+    same operation ids, under `/api/v1/`, for clients that pin the version."""
+
+    @extend_schema(exclude=True)  # as SpectacularAPIView's own get (SERVE_INCLUDE_SCHEMA is off)
+    def get(self, request, *args, **kwargs):
+        if request.resolver_match.namespace == "v1":
+            self.patterns = [p for p in get_resolver().url_patterns if str(p.pattern) == V1.lstrip("/")]
+        return super().get(request, *args, **kwargs)

@@ -206,6 +206,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Enum components, then the shared error components on every operation (ordermgmt/api/schema.py).
+    "PREPROCESSING_HOOKS": ["ordermgmt.api.schema.unversioned_or_v1"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ordermgmt.api.schema.add_error_responses",
