@@ -14,7 +14,7 @@ from django.views.generic import ListView
 
 from approvals import selectors as approval_selectors
 from ordermgmt.exceptions import ApplicationError, Conflict
-from ordermgmt.web import csv_response
+from ordermgmt.web import csv_response, sort_by
 
 from . import selectors, services, sla
 from .filters import CaseFilterSet
@@ -36,6 +36,15 @@ def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+SORT_COLUMNS = {
+    "number": "number",
+    "subject": "subject",
+    "opportunity": "opportunity__name",
+    "status": "status",
+    "opened": "created_at",
+}
+
+
 class CaseListView(LoginRequiredMixin, ListView):
     """All cases the user may see, filtered by the shared CaseFilterSet (`?team=&status=&owner=&opportunity=`)."""
 
@@ -50,13 +59,18 @@ class CaseListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         self.filterset = CaseFilterSet(self.request.GET, queryset=self.get_base_queryset())
-        return self.filterset.qs if self.filterset.is_valid() else self.filterset.queryset.none()
+        if not self.filterset.is_valid():
+            self.sort = ""
+            return self.filterset.queryset.none()
+        queryset, self.sort = sort_by(self.request, self.filterset.qs, SORT_COLUMNS)
+        return queryset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["cases"] = _with_sla(context["cases"])
         context.update(filterset=self.filterset, heading=self.heading, teams=selectors.teams_of(user=self.request.user))
         context["export_url"] = reverse(self.export_url_name)
+        context["sort"] = self.sort
         return context
 
 

@@ -67,6 +67,17 @@ def safe_next(request, default: str) -> str:
     return default
 
 
+def sort_by(request, queryset, columns: dict[str, str]):
+    """`queryset` ordered by the list's `?sort=<key>` or `?sort=-<key>` (a key of `columns`, mapped to a field), pk
+    last so pages never shuffle; an unknown key keeps the selector's order. Returns (queryset, the applied key)."""
+    key = request.GET.get("sort", "")
+    field = columns.get(key.removeprefix("-"))
+    if field is None:
+        return queryset, ""
+    descending = key.startswith("-")
+    return queryset.order_by(("-" if descending else "") + field, "-pk" if descending else "pk"), key
+
+
 class _Echo:
     """A file-like object for csv.writer that hands each line back instead of storing it."""
 

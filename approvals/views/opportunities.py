@@ -18,7 +18,7 @@ from ordermgmt import selectors as om_selectors
 from ordermgmt import services as om_services
 from ordermgmt.filters import OpportunityFilterSet
 from ordermgmt.models import Opportunity
-from ordermgmt.web import RoleRequiredMixin, csv_response, run_service
+from ordermgmt.web import RoleRequiredMixin, csv_response, run_service, sort_by
 
 from .. import requirements, selectors, services
 from ..forms import (
@@ -47,6 +47,16 @@ def _open_question(thread):
 STATUS_CHIPS = [("", "All")] + list(Opportunity.ApprovalStatus.choices)
 
 
+SORT_COLUMNS = {
+    "name": "name",
+    "account": "account__name",
+    "stage": "stage",
+    "amount": "amount",
+    "start": "start_date",
+    "approval": "approval_status",
+}
+
+
 class MyOpportunitiesView(RoleRequiredMixin, TemplateView):
     roles = REP_ROLES
     template_name = "approvals/opportunity_list.html"
@@ -58,10 +68,15 @@ class MyOpportunitiesView(RoleRequiredMixin, TemplateView):
             queryset = queryset.filter(owner=user)
         return OpportunityFilterSet(self.request.GET, queryset=queryset, request=self.request)
 
+    def rows(self):
+        """The filtered list in the order of its sortable columns (`?sort=`), and the applied sort key."""
+        return sort_by(self.request, self.filterset().qs, SORT_COLUMNS)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         filterset = self.filterset()
-        page = Paginator(filterset.qs, 50).get_page(self.request.GET.get("page"))
+        rows, sort = sort_by(self.request, filterset.qs, SORT_COLUMNS)
+        page = Paginator(rows, 50).get_page(self.request.GET.get("page"))
         params = self.request.GET.copy()
         params.pop("page", None)
         chips = []
@@ -70,7 +85,7 @@ class MyOpportunitiesView(RoleRequiredMixin, TemplateView):
             chip_params = params.copy()
             chip_params["approval_status"] = value
             chips.append({"label": label, "query": chip_params.urlencode(), "active": value == current})
-        ctx.update(filterset=filterset, page=page, chips=chips, query=params.urlencode())
+        ctx.update(filterset=filterset, page=page, chips=chips, query=params.urlencode(), sort=sort)
         return ctx
 
 
@@ -87,7 +102,7 @@ class MyOpportunitiesExportView(MyOpportunitiesView):
                 [o.pk, o.name, o.account.name, o.owner, o.region_id, o.get_stage_display()]
                 + [o.get_approval_status_display(), o.start_date, o.close_date, o.net_arr]
                 + [o.primary_quote.number if o.primary_quote else ""]
-                for o in self.filterset().qs
+                for o in self.rows()[0]
             ),
         )
 

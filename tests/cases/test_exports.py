@@ -42,3 +42,16 @@ def test_my_cases_export_and_the_page_link(client, opp, other_rep):
     assert [row[0] for row in mine[1:]] == [case.number]
     assert 'href="/cases/mine/export.csv?status=new"' in page
     assert theirs[1:] == []
+
+
+def test_the_case_list_sorts_by_subject(client, opp, dd_user):
+    open_case(opp, subject="Zulu request")
+    open_case(opp, subject="Alpha request", confirm_duplicate=True)
+    client.force_login(dd_user)
+
+    up = client.get("/cases/", {"sort": "subject"}).content.decode()
+    down = client.get("/cases/", {"sort": "-subject"}).content.decode()
+
+    assert up.index("Alpha request") < up.index("Zulu request")
+    assert down.index("Zulu request") < down.index("Alpha request")
+    assert 'aria-sort="descending"' in down
