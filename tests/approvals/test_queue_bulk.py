@@ -1,6 +1,8 @@
 """Bulk claim / unclaim / assign from the queue page: one service call per item, a count of what was done and why
 the rest was not; the Chromium test ticks three rows, confirms and sees them claimed."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -124,6 +126,8 @@ def test_a_specialist_bulk_claims_three_items_in_chromium(browser_as, screenshot
     expect(page.get_by_test_id("bulk-count")).to_have_text("3")
     page.get_by_test_id("bulk-submit").click()
     expect(page.locator("#confirm-modal [data-confirm-text]")).to_have_text("Claim 3 items?")
+    expect(page.locator("#confirm-modal")).to_have_class(re.compile(r"\bshow\b"))
+    page.wait_for_timeout(400)  # the modal fades in
     screenshot(page, "queue_bulk_confirm")
     page.locator("#confirm-modal [data-confirm-yes]").click()
 
