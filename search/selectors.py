@@ -10,6 +10,8 @@ from cases.models import Case
 from cases.selectors import case_list
 from ordermgmt.models import Opportunity, Quote, User
 
+from .models import SavedFilter
+
 MIN_LENGTH = 2
 
 
@@ -27,3 +29,8 @@ def opportunity_search(*, user: User, q: str) -> QuerySet[Opportunity]:
 def case_search(*, user: User, q: str) -> QuerySet[Case]:
     """Cases `user` may see whose number or subject contains `q`, newest first."""
     return case_list(user=user).filter(Q(number__icontains=q) | Q(subject__icontains=q))
+
+
+def saved_filter_list(*, user: User, list_name: str) -> QuerySet[SavedFilter]:
+    """`user`'s saved views of one list, by name."""
+    return SavedFilter.objects.filter(user=user, list=list_name).order_by("name", "pk")

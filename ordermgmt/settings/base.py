@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "licenses",
     "subscriptions",
     "kpis",
+    "search",
     "demo",
 ]
 
