@@ -220,6 +220,7 @@ SPECTACULAR_SETTINGS = {
         "ReconciliationRunStatusEnum": "subscriptions.models.ReconciliationRun.Status",
         "DiscrepancyStatusEnum": "subscriptions.models.Discrepancy.Status",
         "CaseStatusEnum": "cases.models.Case.Status",
+        "CorrectionKindEnum": "approvals.models.Correction.Kind",
     },
 }
 
