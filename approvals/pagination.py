@@ -72,6 +72,8 @@ class QueueKeysetPagination(BasePagination):
             values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
             if not isinstance(values, list) or len(values) != len(_NAMES):
                 raise ValueError("wrong length")
+            if any(isinstance(value, str) and "\x00" in value for value in values):
+                raise ValueError("NUL in a key")  # PostgreSQL takes no NUL in text: the client's error, not ours
             return tuple(
                 Submission._meta.get_field(name).to_python(value) for name, value in zip(_NAMES, values, strict=True)
             )

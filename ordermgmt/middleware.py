@@ -1,11 +1,11 @@
 """Project middleware: a Content-Security-Policy header, and a clean 503 when the database is gone."""
 
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError
 from django.http import JsonResponse
 from django.shortcuts import render
 from pghistory.middleware import HistoryMiddleware as PghistoryMiddleware
 
-from .database import is_postgresql
+from .database import is_connection_error, is_postgresql
 
 # Every asset is served by the project itself, so the policy allows only 'self'.
 CSP = (
@@ -57,8 +57,8 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
+        if not (isinstance(exception, DatabaseError) and is_connection_error(exception)):
+            return None  # other database errors are bugs: Django's 500 page, logged with the request id
         message = "The database is unavailable; nothing was saved. Try again shortly."
         if request.path.startswith("/api/") or request.path == "/healthz":
             return JsonResponse({"detail": message}, status=503)

@@ -29,6 +29,9 @@ urlpatterns = [
     path("", include("approvals.urls")),
 ]
 
+# The 500 page names the request's id (every log line of the request carries it) so a report can be found.
+handler500 = "ordermgmt.views.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -24,6 +24,15 @@ def ping(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def server_error(request):
+    """Django's 500 view, plus the error id: rendered without a request context (no user, no queries) so it cannot
+    fail the way the page it replaces did."""
+    from django.template import loader
+
+    error_id = getattr(request, "request_id", "")
+    return HttpResponse(loader.get_template("500.html").render({"error_id": error_id}), status=500)
+
+
 def healthz(request):
     """200 when the database (and the Redis broker, where configured) answers; 503 otherwise. No login."""
     checks = {}

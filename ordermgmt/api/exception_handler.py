@@ -1,13 +1,19 @@
 """One place where domain exceptions become HTTP answers."""
 
+import logging
+import uuid
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, IntegrityError, OperationalError
+from django.db import DatabaseError, IntegrityError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ordermgmt.database import is_connection_error
 from ordermgmt.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 
 def _nested(errors: dict) -> dict:
@@ -34,6 +40,7 @@ STATUS_CODES = {
     409: "conflict",
     415: "unsupported_media_type",
     429: "throttled",
+    500: "server_error",
     503: "service_unavailable",
 }
 
@@ -89,7 +96,7 @@ def exception_handler(exc, context):
             {"detail": "The change conflicts with existing data (a uniqueness or integrity rule).", "code": "conflict"},
             status=status.HTTP_409_CONFLICT,
         )
-    elif isinstance(exc, OperationalError | DatabaseError):
+    elif isinstance(exc, DatabaseError) and is_connection_error(exc):
         return Response(
             {
                 "detail": "The database is unavailable; nothing was saved. Try again shortly.",
@@ -97,5 +104,23 @@ def exception_handler(exc, context):
             },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
+    elif isinstance(exc, DatabaseError):
+        return _server_error(exc, context)
     response = drf_exception_handler(exc, context)
     return _with_codes(response, exc) if response is not None else None
+
+
+def _server_error(exc: Exception, context) -> Response:
+    """Any other database error is ours, not the client's and not an outage: 500, logged with an id the answer
+    repeats (the request id, which every log line of the request carries), so a report can be found in the logs."""
+    request = context.get("request")
+    error_id = getattr(request, "request_id", None) or uuid.uuid4().hex
+    logger.error("Database error answered 500 (error id %s)", error_id, exc_info=exc, extra={"error_id": error_id})
+    return Response(
+        {
+            "detail": f"A server error occurred; nothing was saved. Quote error id {error_id} when you report it.",
+            "code": "server_error",
+            "error_id": error_id,
+        },
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
