@@ -172,6 +172,13 @@ class ApproveForm(forms.Form):
         _bootstrap(self)
 
 
+class ChecklistMarkForm(forms.Form):
+    item = forms.CharField(max_length=64)
+    verdict = forms.ChoiceField(choices=[("verified", "Verified"), ("failed", "Failed"), ("clear", "Clear")])
+    reason = forms.CharField(max_length=64, required=False)
+    note = forms.CharField(max_length=500, required=False)
+
+
 class RejectForm(forms.Form):
     reasons = forms.MultipleChoiceField(
         choices=(),

@@ -280,3 +280,29 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id} {self.kind} ({self.state})"
+
+
+class Verification(models.Model):
+    """The reviewer's tick on one item of a submission's checklist: a booking requirement (its code) or a document's
+    kind (`document:<id>`), verified or failed with a rejection reason code. One row per item and submission, the
+    latest verdict; every change is a line in the opportunity's history."""
+
+    class Verdict(models.TextChoices):
+        VERIFIED = "verified", "Verified"
+        FAILED = "failed", "Failed"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="verifications")
+    item = models.CharField(max_length=64, help_text="A requirement code, or document:<id> for a document's kind.")
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    reason = models.CharField(max_length=64, blank=True, help_text="The rejection reason code of a failed item.")
+    note = models.CharField(max_length=500, blank=True)
+    at_approval = models.BooleanField(default=False, help_text="Ticked by an approval that did not list the items.")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["submission", "pk"]
+        constraints = [models.UniqueConstraint(fields=["submission", "item"], name="verification_one_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} {self.item}: {self.verdict}"

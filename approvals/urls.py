@@ -57,6 +57,7 @@ urlpatterns = [
     path("review/<int:pk>/", views.ReviewView.as_view(), name="review"),
     path("review/<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
     path("review/<int:pk>/reject/", views.RejectView.as_view(), name="reject"),
+    path("review/<int:pk>/checklist/", views.ChecklistMarkView.as_view(), name="checklist_mark"),
     path("review/<int:pk>/needs-info/", views.AskRepView.as_view(), name="needs_info"),
     # Billing
     path("billing/", views.BillingQueueView.as_view(), name="billing_queue"),

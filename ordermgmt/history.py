@@ -21,6 +21,9 @@ class ChangeLine:
 ACTION_LABELS = {
     "needs_info": "Asked the rep (needs information)",
     "info_provided": "Rep answered; back with the reviewer",
+    "checklist_verified": "Verified on the checklist",
+    "checklist_failed": "Marked failed on the checklist",
+    "checklist_cleared": "Cleared a checklist tick",
 }
 
 

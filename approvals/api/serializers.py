@@ -122,6 +122,62 @@ class CommentInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
+class ApproveInputSerializer(CommentInputSerializer):
+    verified = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        max_length=200,
+        help_text=(
+            "Optional: checklist items (requirement codes, `document:<id>`) the approver verifies with this call; "
+            "with the list, every item must then be verified. Without it, the approval verifies every item not yet "
+            "ticked (recorded as `at_approval`). A failed item answers 409."
+        ),
+    )
+
+
+class ChecklistItemSerializer(serializers.Serializer):
+    """One item of the open submission's checklist and the reviewer's verdict on it."""
+
+    item = serializers.CharField(read_only=True, help_text="A requirement code, or `document:<id>`.")
+    label = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=["requirement", "document"], read_only=True)
+    met = serializers.BooleanField(read_only=True, help_text="What the data says (the requirements engine).")
+    verdict = serializers.ChoiceField(choices=["", "verified", "failed"], read_only=True)
+    reason = serializers.SerializerMethodField(help_text="The rejection reason code of a failed item.")
+    note = serializers.SerializerMethodField()
+    by = serializers.SerializerMethodField(help_text="Who gave the verdict (user id).")
+    at = serializers.SerializerMethodField()
+    at_approval = serializers.SerializerMethodField(help_text="Verified by an approval that listed no items.")
+
+    def get_reason(self, row) -> str:
+        return row.verification.reason if row.verification else ""
+
+    def get_note(self, row) -> str:
+        return row.verification.note if row.verification else ""
+
+    def get_by(self, row) -> int | None:
+        return row.verification.actor_id if row.verification else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_at(self, row):
+        return serializers.DateTimeField().to_representation(row.verification.at) if row.verification else None
+
+    def get_at_approval(self, row) -> bool:
+        return bool(row.verification and row.verification.at_approval)
+
+
+class ChecklistMarkInputSerializer(serializers.Serializer):
+    item = serializers.CharField(max_length=64, help_text="A requirement code, or `document:<id>`.")
+    verdict = serializers.ChoiceField(choices=["verified", "failed", "clear"])
+    reason = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        help_text="For `failed`: a rejection reason code (default: the item's).",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
 class CorrectionChangesSerializer(serializers.Serializer):
     """The corrected values (any of them; at least one)."""
 

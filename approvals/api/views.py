@@ -23,8 +23,11 @@ from ordermgmt.api.views import ERRORS
 
 from .serializers import (
     AnswerInputSerializer,
+    ApproveInputSerializer,
     AssignInputSerializer,
     BookNowInputSerializer,
+    ChecklistItemSerializer,
+    ChecklistMarkInputSerializer,
     CommentInputSerializer,
     CorrectionDecisionSerializer,
     CorrectionInputSerializer,
@@ -118,11 +121,34 @@ class OpportunityActionViewSet(viewsets.GenericViewSet):
         """Hand a queue item to a specialist (manager)."""
         return self._run(services.approval_assign, assignee=self._validated(AssignInputSerializer)["user"])
 
-    @extend_schema(request=CommentInputSerializer, responses=ACTION_RESPONSES)
+    @extend_schema(request=ApproveInputSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Order Management approval (specialist, manager): on to Billing's queue."""
-        return self._run(services.approval_approve, CommentInputSerializer)
+        """Order Management approval (specialist, manager): on to Billing's queue. The checklist must be verified
+        (optionally in this call: `verified`) with nothing failed on it."""
+        return self._run(services.approval_approve, ApproveInputSerializer)
+
+    @extend_schema(methods=["get"], responses={200: ChecklistItemSerializer(many=True), 404: ERRORS[404]}, request=None)
+    @extend_schema(
+        methods=["post"],
+        request=ChecklistMarkInputSerializer,
+        responses={200: ChecklistItemSerializer(many=True), **ERRORS},
+        examples=[OpenApiExample("Verify", value={"item": "signed_order_form", "verdict": "verified"})],
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def checklist(self, request, pk=None):
+        """The open submission's verified checklist (GET: anyone who can see the opportunity; empty without an open
+        submission), or a verdict on one item (POST: the reviewer who may decide it)."""
+        pk = self._pk()
+        if request.method == "POST":
+            data = self._validated(ChecklistMarkInputSerializer)
+            services.checklist_mark(opportunity_id=pk, actor=request.user, **data)
+        else:
+            self._require_visible(pk)
+        opp = selectors.opportunity_list(user=request.user).get(pk=pk)
+        submission = selectors.open_submission(opportunity=opp)
+        rows = services.submission_checklist(opp, submission) if submission else []
+        return Response(ChecklistItemSerializer(rows, many=True).data)
 
     @extend_schema(request=RejectInputSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])

@@ -12,8 +12,10 @@ from .coverage import coverage_sweep, specialist_set_coverage, specialist_set_ou
 from .decisions import approval_approve, approval_billing_approve, approval_billing_reject, approval_reject
 from .guards import can_review
 from .submission import approval_escalate, approval_recall, approval_submit
+from .verification import checklist_mark, submission_checklist
 
 __all__ = [
+    "submission_checklist",
     "BOOKED_FIELDS",
     "approval_approve",
     "approval_assign",
@@ -23,6 +25,7 @@ __all__ = [
     "approval_claim",
     "approval_escalate",
     "approval_info_request",
+    "checklist_mark",
     "approval_info_respond",
     "approval_recall",
     "approval_reject",

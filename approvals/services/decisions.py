@@ -33,6 +33,7 @@ from .guards import (
     _submitted,
     _validate_reasons,
 )
+from .verification import checklist_for_approval, failed_reasons
 
 
 def _decide(
@@ -94,9 +95,12 @@ def _decide(
 
 
 @transaction.atomic
-def approval_approve(*, opportunity_id: int, actor: User, comment: str = "", now=None) -> Opportunity:
+def approval_approve(
+    *, opportunity_id: int, actor: User, comment: str = "", verified: list[str] | None = None, now=None
+) -> Opportunity:
     """Order Management approval: the opportunity goes to Billing's queue. A start date more than 15 days out is
-    approved and held until the earliest bookable date."""
+    approved and held until the earliest bookable date. The checklist must be verified end to end (`verified`: the
+    items ticked with this call; see `checklist_for_approval`), and nothing on it failed."""
     opp = _lock(opportunity_id, actor)
     if opp.approval_status == Status.OM_APPROVED:
         raise InvalidTransition("Already approved by Order Management.", from_status=opp.approval_status)
@@ -104,9 +108,11 @@ def approval_approve(*, opportunity_id: int, actor: User, comment: str = "", now
     _require_reviewer(actor, submission)
     _claim_guard(actor, submission)
     _check_transition(opp, Status.OM_APPROVED, "approve")
+    now = now or timezone.now()
+    checklist_for_approval(opp, submission, actor, verified, now)
     _decide(
         opp=opp, submission=submission, actor=actor, decision_stage=Decision.Stage.ORDER_MANAGEMENT,
-        outcome=Decision.Outcome.APPROVED, now=now or timezone.now(), comment=comment,
+        outcome=Decision.Outcome.APPROVED, now=now, comment=comment,
         on_behalf=_on_behalf_of(actor, submission),
     )  # fmt: skip
     held = (
@@ -121,9 +127,10 @@ def approval_approve(*, opportunity_id: int, actor: User, comment: str = "", now
 
 @transaction.atomic
 def approval_reject(*, opportunity_id: int, actor: User, reasons: list[str], comment: str, now=None) -> Opportunity:
-    """Order Management rejection with reason codes and a comment; the rep can fix and resubmit."""
+    """Order Management rejection with reason codes and a comment; the rep can fix and resubmit. The reasons of the
+    items the reviewer marked failed on the checklist join the ones given."""
     opp = _lock(opportunity_id, actor)
-    reasons = _validate_reasons(reasons, comment)
+    reasons = _validate_reasons([*reasons, *failed_reasons(opp)], comment)
     submission = _submitted(opp, "reject")
     _require_reviewer(actor, submission)
     _claim_guard(actor, submission)

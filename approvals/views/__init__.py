@@ -30,7 +30,7 @@ from .opportunities import (
     SubmitView,
 )
 from .queue import AssignView, BillingQueueView, ClaimView, QueueBulkView, QueueExportView, QueueView
-from .review import ApproveView, BillingApproveView, BillingRejectView, RejectView, ReviewView
+from .review import ApproveView, BillingApproveView, BillingRejectView, ChecklistMarkView, RejectView, ReviewView
 from .team import CoverageView, MyOutOfOfficeView, OutOfOfficeView, TeamView
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "AskRepView",
     "AssignView",
     "BillingApproveView",
+    "ChecklistMarkView",
     "BillingQueueView",
     "BillingRejectView",
     "BookNowView",

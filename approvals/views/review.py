@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -17,6 +17,7 @@ from ordermgmt.web import RoleRequiredMixin, run_service
 from .. import requirements, selectors, services
 from ..forms import (
     ApproveForm,
+    ChecklistMarkForm,
     QuestionForm,
     RejectForm,
 )
@@ -48,6 +49,23 @@ def _sla(submission: Submission | None, now) -> dict | None:
     }
 
 
+def verify_context(opp, submission: Submission | None, stage: str, can_decide: bool) -> dict:
+    """The verified checklist of an item in Order Management's review (none at Billing's stage or without an open
+    submission): its rows, whether it is ready to approve, and the reason choices for a failure."""
+    if submission is None or stage != "om":
+        return {"verify_items": []}
+    rows = services.submission_checklist(opp, submission)
+    failed = [row for row in rows if row.verdict == "failed"]
+    return {
+        "verify_items": rows,
+        "verify_failed": failed,
+        "verify_left": sum(1 for row in rows if not row.verdict),
+        "verify_ready": all(row.verdict == "verified" for row in rows),
+        "can_verify": can_decide,
+        "reason_choices": requirements.rejection_reasons(),
+    }
+
+
 class ReviewView(RoleRequiredMixin, TemplateView):
     """Everything a reviewer checks on one page, with the decision forms of the stage the item is in."""
 
@@ -73,7 +91,10 @@ class ReviewView(RoleRequiredMixin, TemplateView):
         can_decide = (stage == "om" and state == Submission.State.SUBMITTED and not user.is_billing) or (
             stage == "billing" and state == Submission.State.OM_APPROVED and user.is_billing
         )
+        verify = verify_context(opp, submission, stage, can_decide)
+        failed_reasons = [row.verification.reason for row in verify.get("verify_failed", [])]
         ctx.update(
+            **verify,
             can_decide=can_decide,
             opportunity=opp,
             quote=opp.primary_quote,
@@ -90,7 +111,7 @@ class ReviewView(RoleRequiredMixin, TemplateView):
             approve_form=kwargs.get("approve_form") or ApproveForm(),
             question_form=QuestionForm(),
             **thread_context(user, opp),
-            reject_form=kwargs.get("reject_form") or RejectForm(),
+            reject_form=kwargs.get("reject_form") or RejectForm(initial={"reasons": failed_reasons}),
             reviewers=list(selectors.reviewers()) if user.is_manager else [],
             queue_url=reverse("approvals:billing_queue" if stage == "billing" else "approvals:queue"),
         )
@@ -105,6 +126,7 @@ class DecisionView(ReviewView):
     form_kwarg = "approve_form"
     service = None
     done = ""
+    extra: dict = {}  # noqa: RUF012 - read only
 
     def get(self, request, *args, **kwargs):
         raise Http404
@@ -116,7 +138,7 @@ class DecisionView(ReviewView):
             messages.error(request, "The decision was not recorded: please correct the form below.")
             ctx = self.get_context_data(pk=pk, **{self.form_kwarg: form})
             return self.render_to_response(ctx, status=400)
-        if not run_service(request, type(self).service, opportunity_id=opp.pk, **form.cleaned_data):
+        if not run_service(request, type(self).service, opportunity_id=opp.pk, **form.cleaned_data, **self.extra):
             return redirect("approvals:review", pk=opp.pk)
         messages.success(request, f"{opp.name}: {self.done}")
         following = selectors.next_queue_item(user=request.user, stage=self.stage)
@@ -129,6 +151,7 @@ class DecisionView(ReviewView):
 class ApproveView(DecisionView):
     roles = QUEUE_ROLES
     service = services.approval_approve
+    extra = {"verified": []}  # noqa: RUF012 - the page ticks item by item: every item must be verified already
     done = "approved and sent to Billing."
 
 
@@ -154,3 +177,30 @@ class BillingRejectView(DecisionView):
     form_kwarg = "reject_form"
     service = services.approval_billing_reject
     done = "rejected by Billing; the rep was told what to fix."
+
+
+class ChecklistMarkView(ReviewView):
+    """POST one verdict on the verified checklist; htmx gets the checklist (and the approve button) back in place,
+    a plain form the review page."""
+
+    roles = QUEUE_ROLES
+
+    def get(self, request, *args, **kwargs):
+        raise Http404
+
+    def post(self, request, pk):
+        opp = visible_opportunity(request.user, pk)
+        form = ChecklistMarkForm(request.POST)
+        if form.is_valid():
+            done = run_service(request, services.checklist_mark, opportunity_id=opp.pk, **form.cleaned_data)
+        else:
+            done = False
+            errors = "; ".join(f"{name}: {' '.join(texts)}" for name, texts in form.errors.items())
+            messages.error(request, f"The checklist was not changed ({errors}).")
+        review_url = reverse("approvals:review", args=[opp.pk])
+        if not request.htmx:
+            return redirect(review_url)
+        if not done:  # the whole page again, with the message saying why
+            return HttpResponse(headers={"HX-Redirect": review_url})
+        ctx = self.get_context_data(pk=pk)
+        return render(request, "approvals/partials/_verify_checklist.html", {**ctx, "oob": True})

@@ -37,3 +37,28 @@ class DecisionFactory(DjangoModelFactory):
     actor = factory.SubFactory(SpecialistFactory)
     decided_at = factory.LazyAttribute(lambda d: d.submission.submitted_at + timedelta(hours=3))
     business_hours = Decimal("3.00")
+
+
+def verify_checklist(opportunity, actor) -> int:
+    """Tick every item of the open submission's checklist as `actor` (a reviewer who may decide it); the count."""
+    from approvals import selectors, services
+
+    submission = selectors.open_submission(opportunity=opportunity)
+    rows = services.submission_checklist(opportunity, submission)
+    for row in rows:
+        services.checklist_mark(opportunity_id=opportunity.pk, actor=actor, item=row.item, verdict="verified")
+    return len(rows)
+
+
+def verify_checklist_in_browser(page) -> int:
+    """Click Verify on every item of the review page's checklist, waiting for each htmx swap; the count."""
+    from playwright.sync_api import expect
+
+    buttons = page.locator('[data-testid="verify-checklist"] button[value="verified"]:not([disabled])')
+    clicked = 0
+    while (left := buttons.count()) > 0:
+        buttons.first.click()
+        expect(buttons).to_have_count(left - 1)
+        clicked += 1
+    expect(page.locator('[data-testid="verify-checklist"]')).to_have_attribute("data-ready", "true")
+    return clicked

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from approvals import services as approval_services
 from ordermgmt.models import Opportunity, User
+from tests.approvals.factories import verify_checklist, verify_checklist_in_browser
 from tests.ordermgmt.factories import (
     PASSWORD,
     PDF_BYTES,
@@ -135,12 +136,12 @@ def test_rep_specialist_and_billing_take_a_deal_from_form_to_closed_won(browser_
     spec.keyboard.press("j")
     spec.keyboard.press("Enter")
     expect(spec).to_have_url(re.compile(rf"/review/{opp.pk}/$"))
-    expect(spec.locator('[data-testid="checklist"]')).to_have_attribute("data-complete", "true")
+    expect(spec.locator('[data-testid="verify-checklist"]')).to_have_attribute("data-ready", "false")
+    expect(spec.locator('[data-testid="verify-checklist"] li[data-verdict=""]').first).to_be_visible()
     expect(spec.locator('[data-testid="document-frame"]')).to_be_visible()
-    screenshot(spec, "review")
 
     # rejects it with a reason and a comment, and is taken straight to the next item
-    spec.get_by_label("Closed-won reason and details filled in").check()
+    spec.get_by_role("checkbox", name="Closed-won reason and details filled in").check()
     spec.fill("#id_reject-comment", "Say why the customer chose us, in a sentence.")
     spec.get_by_role("button", name="Reject", exact=True).click()
     # a destructive action asks first, saying what will happen; cancelling leaves the page as it was
@@ -171,6 +172,9 @@ def test_rep_specialist_and_billing_take_a_deal_from_form_to_closed_won(browser_
     # the specialist sees what changed since the rejection and approves
     spec.goto(f"/review/{opp.pk}/")
     expect(spec.locator('[data-testid="changes-since-rejection"]')).to_contain_text("Cut build times in half")
+    expect(spec.get_by_role("button", name="Approve", exact=True)).to_be_disabled()  # nothing verified yet
+    assert verify_checklist_in_browser(spec) >= 5
+    screenshot(spec, "review")
     spec.fill("#id_approve-comment", "All good now.")
     spec.get_by_role("button", name="Approve", exact=True).click()
     expect(spec.locator('[data-testid="message"]').first).to_contain_text("approved and sent to Billing")
@@ -193,13 +197,14 @@ def test_a_stale_review_page_gets_a_clear_message_not_a_server_error(browser_as)
     rep = RepFactory()
     specialist = SpecialistFactory()
     opp = submitted(rep, name="Contested deal")
+    verify_checklist(opp, specialist)
     first = browser_as(specialist)
     second = first.context.new_page()
     first.goto(f"/review/{opp.pk}/")
     second.goto(f"/review/{opp.pk}/")
 
     first.get_by_role("button", name="Approve", exact=True).click()
-    second.get_by_label("Competitors named (New Business)").check()
+    second.get_by_role("checkbox", name="Competitors named (New Business)").check()
     second.fill("#id_reject-comment", "Too late")
     second.get_by_role("button", name="Reject", exact=True).click()
     second.locator("#confirm-modal").get_by_role("button", name="Yes, go ahead").click()

@@ -18,6 +18,7 @@ from kpis import selectors as kpi
 from kpis.periods import month
 from ordermgmt.exceptions import Conflict, InvalidTransition, NotVisibleError, PermissionDeniedError
 from ordermgmt.models import Notification, Opportunity, OpportunityEvent
+from tests.approvals.factories import verify_checklist_in_browser
 from tests.ordermgmt.factories import PDF_BYTES, SpecialistFactory, ready_opportunity, region
 
 PT = ZoneInfo("America/Los_Angeles")
@@ -270,6 +271,7 @@ def test_specialist_asks_rep_answers_in_the_thread_and_the_item_returns_and_is_a
         expect(page.locator('[data-testid="thread"]')).to_contain_text("po.pdf")
         expect(page.locator('[data-testid="sla-with-rep"]')).to_contain_text("2.0h with the rep")
         screenshot(page, "review-conversation")
+        verify_checklist_in_browser(page)
         page.get_by_role("button", name="Approve", exact=True).click()
         expect(page.get_by_text("approved and sent to Billing")).to_be_visible()
     assert Opportunity.objects.get(pk=opp.pk).approval_status == Status.OM_APPROVED

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from approvals import services as approval_services
 from approvals.models import QUEUE_ORDER, Submission
 from ordermgmt.models import Opportunity, Quote
+from tests.approvals.factories import verify_checklist
 from tests.ordermgmt.factories import (
     AccountFactory,
     ContactFactory,
@@ -582,6 +583,7 @@ def test_approve_goes_straight_to_the_next_item(client, rep, specialist):
     second = submitted(rep, start_date=date(2026, 12, 2))
     taken = submitted(rep, start_date=date(2026, 12, 3))
     approval_services.approval_claim(opportunity_id=second.pk, actor=SpecialistFactory())
+    verify_checklist(first, specialist)
     login(client, specialist)
 
     response = client.post(f"/review/{first.pk}/approve/", {"approve-comment": "Looks good"})
