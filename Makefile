@@ -68,6 +68,8 @@ vendor:
 	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/bootstrap-icons/
 	cp node_modules/bootstrap-icons/font/fonts/* static/vendor/bootstrap-icons/fonts/
 	cp node_modules/chart.js/dist/chart.umd.min.js* static/vendor/chartjs/
+	mkdir -p static/vendor/axe-core
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE static/vendor/axe-core/  # the accessibility tests only
 
 clean:
 	rm -rf var/ staticfiles/ test-artifacts/
