@@ -15,6 +15,7 @@ from ordermgmt.calendar import (
     business_days_left_in_month,
     business_hours_between,
     calendar_for,
+    fiscal_quarter_end_months,
     is_period_end_day,
     sla_clock_start,
 )
@@ -78,13 +79,14 @@ def held_until(start_date: date, submitted_at: datetime) -> date | None:
 
 
 def period_end_flag(moment: datetime, *, days_before: int = 5) -> str | None:
-    """ "quarter_end" / "month_end" when `moment` falls in the last days before a 23:59 Pacific period close."""
+    """ "quarter_end" / "month_end" when `moment` falls in the last days before a 23:59 Pacific period close (a fiscal
+    quarter's: FISCAL_YEAR_START_MONTH)."""
     local = moment.astimezone(PACIFIC)
     next_month = (local.replace(day=28) + timedelta(days=4)).replace(day=1)
     last_day = next_month - timedelta(days=1)
     if (last_day.date() - local.date()).days >= days_before:
         return None
-    return "quarter_end" if local.month in (3, 6, 9, 12) else "month_end"
+    return "quarter_end" if local.month in fiscal_quarter_end_months() else "month_end"
 
 
 # The company's booking calendar: Pacific time, US holidays (periods close and lock there, whatever the region).
@@ -109,18 +111,12 @@ def month_locked_after(day_in_month: date) -> datetime:
     return datetime.combine(month_lock_date(day_in_month), time(23, 59, 59), PACIFIC)
 
 
-def quarter_end_months() -> set[int]:
-    """The months that close a fiscal quarter (FISCAL_YEAR_START_MONTH, February by default: Jan, Apr, Jul, Oct)."""
-    start = getattr(settings, "FISCAL_YEAR_START_MONTH", 2)
-    return {(start - 2 + 3 * k) % 12 + 1 for k in range(4)}
-
-
 def quarter_closing_days(now: datetime, region, *, within: int = 2) -> int | None:
     """Business days left in the quarter (today included) when `now` is in its last `within` business days in the
     region's calendar, else None: the escalation form warns then."""
     cal = calendar_for(region)
     today = now.astimezone(cal.tz).date()
-    if today.month not in quarter_end_months():
+    if today.month not in fiscal_quarter_end_months():
         return None
     left = business_days_left_in_month(cal, today)
     return left if 0 < left <= within else None

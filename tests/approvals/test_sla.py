@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from approvals import services
 from approvals.models import Submission
-from approvals.sla import closes_this_month, extended_hours_today, quarter_closing_days, quarter_end_months, sla_times
-from ordermgmt.calendar import calendar_cache_clear
+from approvals.sla import closes_this_month, extended_hours_today, period_end_flag, quarter_closing_days, sla_times
+from ordermgmt.calendar import calendar_cache_clear, fiscal_quarter_end_months
 from ordermgmt.models import Region
 from tests.ordermgmt.factories import ready_opportunity
 
@@ -38,7 +38,20 @@ def test_month_end_extended_hours_count_in_the_sla():
 
 
 def test_fiscal_quarters_end_in_january_april_july_and_october_by_default():
-    assert quarter_end_months() == {1, 4, 7, 10}
+    assert fiscal_quarter_end_months() == {1, 4, 7, 10}
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2027, 1, 29, 9, 0, tzinfo=PT), "quarter_end"),  # FY27 Q4 ends on 31 January
+        (datetime(2026, 10, 30, 9, 0, tzinfo=PT), "quarter_end"),  # Q3 ends on 31 October
+        (datetime(2026, 12, 29, 9, 0, tzinfo=PT), "month_end"),  # December closes a month, not a fiscal quarter
+        (datetime(2026, 3, 30, 9, 0, tzinfo=PT), "month_end"),
+    ],
+)
+def test_the_queue_flags_the_fiscal_quarters_close(moment, expected):
+    assert period_end_flag(moment) == expected
 
 
 @pytest.mark.parametrize(

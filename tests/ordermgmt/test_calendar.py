@@ -495,7 +495,8 @@ def test_held_until(start_date, submitted_at, expected):
         (datetime(2026, 4, 20, 9, 0, tzinfo=PT), {"days_before": 11}, "month_end"),
     ],
 )
-def test_period_end_flag(moment, kwargs, expected):
+def test_period_end_flag(moment, kwargs, expected, settings):
+    settings.FISCAL_YEAR_START_MONTH = 1  # calendar quarters here; the fiscal default is tested in tests/approvals
     assert period_end_flag(moment, **kwargs) == expected
 
 
