@@ -8,6 +8,11 @@ urlpatterns = [
     # rep
     path("opportunities/", views.MyOpportunitiesView.as_view(), name="my_opportunities"),
     path("opportunities/export.csv", views.MyOpportunitiesExportView.as_view(), name="my_opportunities_export"),
+    path(
+        "opportunities/export.xlsx",
+        views.MyOpportunitiesExportView.as_view(export_format="xlsx"),
+        name="my_opportunities_export_xlsx",
+    ),
     path("opportunities/new/", views.OpportunityFormView.as_view(), name="opportunity_create"),
     path("opportunities/checklist/", views.ChecklistView.as_view(), name="checklist"),
     path("opportunities/contact-options/", views.ContactOptionsView.as_view(), name="contact_options"),
@@ -50,6 +55,7 @@ urlpatterns = [
     # Order Management
     path("queue/", views.QueueView.as_view(), name="queue"),
     path("queue/export.csv", views.QueueExportView.as_view(), name="queue_export"),
+    path("queue/export.xlsx", views.QueueExportView.as_view(export_format="xlsx"), name="queue_export_xlsx"),
     path("queue/bulk/", views.QueueBulkView.as_view(), name="queue_bulk"),
     path("queue/<int:pk>/claim/", views.ClaimView.as_view(), name="claim"),
     path("out-of-office/", views.MyOutOfOfficeView.as_view(), name="my_out_of_office"),

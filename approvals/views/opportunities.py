@@ -16,9 +16,10 @@ from django.views.generic import TemplateView
 
 from ordermgmt import selectors as om_selectors
 from ordermgmt import services as om_services
+from ordermgmt.exports import DATE, EXPORT_CHUNK, INTEGER, MONEY, Column, ExportFormatMixin
 from ordermgmt.filters import OpportunityFilterSet
 from ordermgmt.models import Opportunity
-from ordermgmt.web import RoleRequiredMixin, csv_response, run_service, sort_by
+from ordermgmt.web import RoleRequiredMixin, run_service, sort_by
 
 from .. import requirements, selectors, services
 from ..forms import (
@@ -89,22 +90,32 @@ class MyOpportunitiesView(RoleRequiredMixin, TemplateView):
         return ctx
 
 
-class MyOpportunitiesExportView(MyOpportunitiesView):
-    """The list as CSV with the same filters (every row, not one page)."""
+OPPORTUNITY_EXPORT_COLUMNS = [
+    Column("Id", INTEGER),
+    Column("Opportunity"),
+    Column("Account"),
+    Column("Owner"),
+    Column("Region"),
+    Column("Stage"),
+    Column("Approval status"),
+    Column("Start date", DATE),
+    Column("Close date", DATE),
+    Column("Net ARR", MONEY),
+    Column("Primary quote"),
+]
+
+
+class MyOpportunitiesExportView(ExportFormatMixin, MyOpportunitiesView):
+    """The list as CSV or XLSX (`export_format`) with the same filters and sort (every row, not one page)."""
 
     def get(self, request, *args, **kwargs):
-        header = ["Id", "Opportunity", "Account", "Owner", "Region", "Stage", "Approval status", "Start date"]
-        header += ["Close date", "Net ARR", "Primary quote"]
-        return csv_response(
-            "opportunities.csv",
-            header,
-            (
-                [o.pk, o.name, o.account.name, o.owner, o.region_id, o.get_stage_display()]
-                + [o.get_approval_status_display(), o.start_date, o.close_date, o.net_arr]
-                + [o.primary_quote.number if o.primary_quote else ""]
-                for o in self.rows()[0]
-            ),
+        rows = (
+            [o.pk, o.name, o.account.name, o.owner, o.region_id, o.get_stage_display()]
+            + [o.get_approval_status_display(), o.start_date, o.close_date, o.net_arr]
+            + [o.primary_quote.number if o.primary_quote else ""]
+            for o in self.rows()[0].iterator(chunk_size=EXPORT_CHUNK)
         )
+        return self.export_response("opportunities", OPPORTUNITY_EXPORT_COLUMNS, rows)
 
 
 class OpportunityDetailView(LoginRequiredMixin, TemplateView):
