@@ -3,11 +3,15 @@ read-only fields sent by a client are ignored or refused, with the database unch
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 from django.test import Client
 
 from cases.models import Case
 from licenses.models import LicenseTicket
+from ordermgmt.exports import XLSX_CONTENT_TYPE
 from ordermgmt.models import Opportunity
 from subscriptions.models import Discrepancy
 from tests.hardening.urlmatrix import endpoints
@@ -25,8 +29,16 @@ def _client(user) -> Client:
 
 
 def _body(response) -> str:
-    """The whole answer as text, the CSV exports' streamed rows included (they are a list too)."""
+    """The whole answer as text, the exports' rows included (they are a list too): a streamed CSV as it is, an XLSX
+    workbook as the text of its cells (its bytes are zipped, so a leaked name would not show in them)."""
     raw = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type") == XLSX_CONTENT_TYPE:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
+        return "\n".join(
+            "\t".join("" if v is None else str(v) for v in row)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        )
     return raw.decode(errors="replace")
 
 
@@ -53,10 +65,12 @@ def test_no_list_or_page_shows_another_reps_or_regions_records(world, role, quer
 
 
 def test_the_own_side_is_visible_so_the_scan_would_see_a_leak(world):
-    """The positive control: the same scan finds the rep's own opportunity name in their list and their page."""
+    """The positive control: the same scan finds the rep's own opportunity name in their list, their page and their
+    XLSX export."""
     client = _client(world.own.rep)
     assert world.own.opportunity.name in client.get("/api/opportunities/?search=Secret").content.decode()
     assert world.own.opportunity.name in client.get("/opportunities/").content.decode()
+    assert world.own.opportunity.name in _body(client.get("/opportunities/export.xlsx"))  # read inside the zip
 
 
 def test_search_for_another_reps_opportunity_by_name_returns_nothing(world):
