@@ -67,3 +67,23 @@ def screenshot():
         return path
 
     return _shot
+
+
+AXE_JS = "/static/vendor/axe-core/axe.min.js"  # `make vendor` copies it; served by the live server, no page loads it
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core (the vendored copy, added by URL so the page's CSP allows it) on the page as it stands; each
+    violation as {id, impact, help, nodes: [(selector, summary), ...]}."""
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(url=AXE_JS)
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [(" ".join(map(str, n["target"])), n.get("failureSummary", "")) for n in v["nodes"]],
+        }
+        for v in found
+    ]
