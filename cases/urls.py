@@ -7,8 +7,10 @@ app_name = "cases"
 urlpatterns = [
     path("", views.CaseListView.as_view(), name="list"),
     path("export.csv", views.CaseExportView.as_view(), name="export"),
+    path("export.xlsx", views.CaseExportView.as_view(export_format="xlsx"), name="export_xlsx"),
     path("mine/", views.MyCasesView.as_view(), name="mine"),
     path("mine/export.csv", views.MyCasesExportView.as_view(), name="mine_export"),
+    path("mine/export.xlsx", views.MyCasesExportView.as_view(export_format="xlsx"), name="mine_export_xlsx"),
     path("teams/", views.TeamMembershipView.as_view(), name="teams"),
     path("queue/<slug:team>/", views.CaseQueueView.as_view(), name="queue"),
     path("new/", views.CaseCreateView.as_view(), name="new"),

@@ -14,7 +14,8 @@ from django.views.generic import ListView
 
 from approvals import selectors as approval_selectors
 from ordermgmt.exceptions import ApplicationError, Conflict
-from ordermgmt.web import csv_response, sort_by
+from ordermgmt.exports import DATETIME, EXPORT_CHUNK, Column, ExportFormatMixin
+from ordermgmt.web import sort_by
 
 from . import selectors, services, sla
 from .filters import CaseFilterSet
@@ -52,7 +53,7 @@ class CaseListView(LoginRequiredMixin, ListView):
     paginate_by = 50
     context_object_name = "cases"
     heading = "Cases"
-    export_url_name = "cases:export"
+    export_url_name = "cases:export"  # and "<name>_xlsx" beside it
 
     def get_base_queryset(self):
         return selectors.case_list(user=self.request.user)
@@ -70,25 +71,35 @@ class CaseListView(LoginRequiredMixin, ListView):
         context["cases"] = _with_sla(context["cases"])
         context.update(filterset=self.filterset, heading=self.heading, teams=selectors.teams_of(user=self.request.user))
         context["export_url"] = reverse(self.export_url_name)
+        context["export_xlsx_url"] = reverse(self.export_url_name + "_xlsx")
         context["sort"] = self.sort
         return context
 
 
-class CaseExportMixin:
-    """The list as CSV with the same CaseFilterSet (every row, not one page)."""
+CASE_EXPORT_COLUMNS = [
+    Column("Number"),
+    Column("Subject"),
+    Column("Opportunity"),
+    Column("Team"),
+    Column("Request type"),
+    Column("Status"),
+    Column("Owner"),
+    Column("Requester"),
+    Column("Region"),
+    Column("Opened", DATETIME),
+]
+
+
+class CaseExportMixin(ExportFormatMixin):
+    """The list as CSV or XLSX (`export_format`) with the same CaseFilterSet and sort (every row, not one page)."""
 
     def get(self, request, *args, **kwargs):
-        header = ["Number", "Subject", "Opportunity", "Team", "Request type", "Status", "Owner", "Requester"]
-        header += ["Region", "Opened"]
-        return csv_response(
-            "cases.csv",
-            header,
-            (
-                [c.number, c.subject, c.opportunity.name, c.team.name, c.request_type, c.get_status_display()]
-                + [c.owner or "", c.requester, c.region_id, c.created_at.isoformat(timespec="minutes")]
-                for c in self.get_queryset()
-            ),
+        rows = (
+            [c.number, c.subject, c.opportunity.name, c.team.name, c.request_type, c.get_status_display()]
+            + [c.owner or "", c.requester, c.region_id, c.created_at]
+            for c in self.get_queryset().iterator(chunk_size=EXPORT_CHUNK)
         )
+        return self.export_response("cases", CASE_EXPORT_COLUMNS, rows)
 
 
 class MyCasesView(CaseListView):
