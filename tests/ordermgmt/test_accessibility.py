@@ -82,6 +82,7 @@ def report(found: dict[str, list[dict]]) -> str:
 def test_the_main_pages_of_every_role_have_no_serious_or_critical_axe_violation(browser_as):
     data = seed()
     rep, specialist = data["rep"], data["specialist"]
+    billing = BillingFactory(username="a11y_billing")
     manager = ManagerFactory(username="a11y_mgr", first_name="Maya", last_name="Manager")
     pages = [
         (None, "/login/"),
@@ -97,7 +98,9 @@ def test_the_main_pages_of_every_role_have_no_serious_or_critical_axe_violation(
         (specialist, "/search/?q=initech"),
         (specialist, "/reconciliation/"),
         (specialist, f"/reconciliation/runs/{data['run'].pk}/"),
-        (BillingFactory(username="a11y_billing"), "/billing/"),
+        (billing, "/billing/"),
+        (billing, f"/review/{data['billed'].pk}/"),
+        (manager, "/queue/"),  # every region, with the reviewer select on each row
         (manager, "/kpis/"),
         (manager, "/team/"),
     ]
