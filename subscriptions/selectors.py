@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from ordermgmt.models import Opportunity
 
@@ -49,6 +50,15 @@ def discrepancy_list(*, user) -> QuerySet[Discrepancy]:
         Discrepancy.objects.visible_to(user)
         .select_related("subscription", "opportunity", "invoice", "run", "resolved_by")
         .order_by("kind", "first_seen_at", "pk")
+    )
+
+
+def discrepancy_with_region(queryset: QuerySet[Discrepancy]) -> QuerySet[Discrepancy]:
+    """`queryset` with `region_code`: the region a discrepancy belongs to (Discrepancy.objects.in_regions' rule)."""
+    return queryset.annotate(
+        region_code=Coalesce(
+            "opportunity__region_id", "subscription__account__region_id", "invoice__account__region_id"
+        )
     )
 
 

@@ -11,6 +11,12 @@ urlpatterns = [
     path("reconciliation/runs/<int:pk>/progress/", views.RunProgressView.as_view(), name="run_progress"),
     path("reconciliation/discrepancies/", views.DiscrepancyListView.as_view(), name="discrepancies"),
     path("reconciliation/discrepancies/batch/", views.DiscrepancyBatchView.as_view(), name="discrepancy_batch"),
+    path("reconciliation/discrepancies/export.csv", views.DiscrepancyExportView.as_view(), name="discrepancy_export"),
+    path(
+        "reconciliation/discrepancies/export.xlsx",
+        views.DiscrepancyExportView.as_view(export_format="xlsx"),
+        name="discrepancy_export_xlsx",
+    ),
     path("reconciliation/discrepancies/<int:pk>/", views.DiscrepancyDetailView.as_view(), name="discrepancy_detail"),
     path(
         "reconciliation/discrepancies/<int:pk>/apply/", views.DiscrepancyApplyView.as_view(), name="discrepancy_apply"
