@@ -216,6 +216,37 @@ def test_a_stale_review_page_gets_a_clear_message_not_a_server_error(browser_as)
     assert opp.approval_status == Status.OM_APPROVED
 
 
+def test_reject_asks_first_saying_what_happens_and_cancel_changes_nothing(browser_as):
+    # given: a specialist on a waiting deal's review page, reasons ticked and a comment typed
+    opp = submitted(RepFactory(), name="Confirm-me deal")
+    page = browser_as(SpecialistFactory())
+    page.goto(f"/review/{opp.pk}/")
+    page.get_by_role("checkbox", name="Competitors named (New Business)").check()
+    page.fill("#id_reject-comment", "Name the competitors.")
+
+    # when: they click Reject, a dialog says what rejecting does
+    page.get_by_role("button", name="Reject", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Are you sure?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("It goes back to the rep with your reasons and comment")
+
+    # then: Cancel closes it, leaves the page as typed and changes nothing
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(page).to_have_url(re.compile(rf"/review/{opp.pk}/$"))
+    expect(page.locator("#id_reject-comment")).to_have_value("Name the competitors.")
+    opp.refresh_from_db()
+    assert opp.approval_status == Status.SUBMITTED
+    assert not opp.events.filter(action="om_rejected").exists()
+
+    # and: Reject again, then "Yes, go ahead", rejects it
+    page.get_by_role("button", name="Reject", exact=True).click()
+    dialog.get_by_role("button", name="Yes, go ahead").click()
+    expect(page.get_by_test_id("message").first).to_contain_text("Confirm-me deal: rejected")
+    opp.refresh_from_db()
+    assert opp.approval_status == Status.OM_REJECTED
+
+
 def test_forbidden_pages_and_actions_show_the_403_page(browser_as):
     rep = RepFactory()
     stranger_opp = submitted(RepFactory(), name="Someone else's deal")
