@@ -44,7 +44,9 @@ def worker_env() -> dict[str, str]:
 class Worker:
     """A `celery worker` subprocess; `stop()` ends it gracefully, `kill()` with SIGKILL (the whole group)."""
 
-    def __init__(self, *, concurrency: int = 1, name: str = "w1", log_path: Path | None = None):
+    def __init__(
+        self, *, concurrency: int = 1, name: str = "w1", log_path: Path | None = None, env: dict | None = None
+    ):
         self.log_path = log_path or ROOT / "var" / f"test-worker-{name}-{os.getpid()}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w")  # noqa: SIM115
@@ -69,7 +71,7 @@ class Worker:
                 "--without-heartbeat",
             ],
             cwd=ROOT,
-            env=worker_env(),
+            env={**worker_env(), **(env or {})},
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

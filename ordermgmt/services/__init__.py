@@ -1,7 +1,7 @@
 """Writes to the shared sales records. Every function owns its transaction and records the history. Re-exported
 here: callers write `from ordermgmt import services`."""
 
-from .customers import contact_create, contact_update
+from .customers import account_create, account_update, contact_create, contact_update
 from .documents import ALLOWED_DOCUMENT_TYPES, document_create, document_remove, document_replace, upload_check
 from .events import opportunity_event_record, opportunity_events_record
 from .messaging import (
@@ -12,6 +12,7 @@ from .messaging import (
     outbox_drain,
     outbox_enqueue,
     outbox_publish,
+    outbox_task_id,
 )
 from .opportunities import (
     EDITABLE_FIELDS,
@@ -41,6 +42,8 @@ __all__ = [
     "ALLOWED_DOCUMENT_TYPES",
     "EDITABLE_FIELDS",
     "QUOTE_FIELDS",
+    "account_create",
+    "account_update",
     "api_token_issue",
     "api_token_revoke",
     "api_token_rotate",
@@ -65,6 +68,7 @@ __all__ = [
     "outbox_drain",
     "outbox_enqueue",
     "outbox_publish",
+    "outbox_task_id",
     "quote_approval_request",
     "quote_approve",
     "upload_check",

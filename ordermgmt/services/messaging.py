@@ -36,11 +36,18 @@ def mentioned_usernames(body: str) -> list[str]:
     return seen
 
 
+def outbox_task_id(message_id: int) -> str:
+    """The Celery task id of an outbox message: every publish of the message carries it, so a consumer can tell a
+    redelivery (`self.request.id`)."""
+    return f"outbox-{message_id}"
+
+
 def outbox_enqueue(*, task: str, kwargs: dict[str, Any]) -> OutboxMessage:
     """Record a task to publish and try to publish it once the surrounding transaction commits.
 
-    If the broker is down the row stays pending and `outbox_drain` publishes it later: nothing is lost.
-    Tasks published this way must be idempotent (a drain racing a publish may send twice).
+    If the broker is down the row stays pending and `outbox_drain` publishes it later: nothing is lost. A message
+    may be published more than once (a crash between publish and mark, a drain racing the after-commit publish), so
+    every task published this way is idempotent: it takes effect once whatever the number of deliveries.
     """
     message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
     transaction.on_commit(partial(outbox_publish, message_id=message.pk, task=task, kwargs=kwargs))
@@ -48,29 +55,33 @@ def outbox_enqueue(*, task: str, kwargs: dict[str, Any]) -> OutboxMessage:
 
 
 def outbox_publish(*, message_id: int, task: str | None = None, kwargs: dict[str, Any] | None = None) -> bool:
-    """Claim one pending message, send it to the broker, and release the claim if the broker refuses.
+    """Publish one pending message, then mark it sent: marked only once the broker has accepted it.
 
     `task` and `kwargs`: the message's own, when the caller has them (the after-commit publish of
     `outbox_enqueue`), saving the read of the row; the sweeper reads them from the row.
     """
     from ordermgmt.celery import app
 
-    now = timezone.now()
-    claimed = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(
-        sent_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return False
     if task is None:
-        message = OutboxMessage.objects.get(pk=message_id)
-        task, kwargs = message.task, message.kwargs
+        row = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).values_list("task", "kwargs").first()
+        if row is None:
+            return False  # already sent
+        task, kwargs = row
     try:
-        app.send_task(task, kwargs=kwargs, retry=False)
-    except Exception as exc:  # the broker is down or refused: keep the row pending for the sweeper
+        app.send_task(task, kwargs=kwargs, task_id=outbox_task_id(message_id), retry=False)
+    except Exception as exc:  # the broker is down or refused: the row stays pending for the sweeper
         logger.warning("outbox: could not publish %s (%s); will retry", task, exc)
-        OutboxMessage.objects.filter(pk=message_id).update(sent_at=None, last_error=str(exc)[:2000])
+        OutboxMessage.objects.filter(pk=message_id).update(attempts=F("attempts") + 1, last_error=str(exc)[:2000])
         return False
+    # A crash here leaves the row pending: the sweeper publishes it again, and the consumer takes effect once.
+    outbox_mark_sent(message_id)
     return True
+
+
+def outbox_mark_sent(message_id: int) -> None:
+    OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(
+        sent_at=timezone.now(), attempts=F("attempts") + 1
+    )
 
 
 def outbox_drain(*, older_than_seconds: int = 5, limit: int = 500) -> int:
@@ -113,16 +124,32 @@ def absolute_url(path: str) -> str:
 
 
 def notification_email_send(*, notification_id: int) -> bool:
-    """Send a notification's email. Idempotent enough: a missing notification is ignored."""
-    from django.core.mail import send_mail
+    """Send a notification's email once, however often the task is delivered: the row's lock serialises duplicate
+    deliveries and `emailed_at` tells a later one it was sent. A crash between the send and the commit sends again,
+    with the same Message-ID and idempotency key, which mail relays and clients collapse into one email."""
+    from django.core.mail import EmailMessage
 
-    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
-    if notification is None or not notification.recipient.email:
-        return False
-    send_mail(
-        subject=f"[Order Management] {notification.message[:80]}",
-        message=notification.message + (f"\n\n{absolute_url(notification.url)}" if notification.url else ""),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[notification.recipient.email],
-    )
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None or not notification.recipient.email or notification.emailed_at is not None:
+            return False
+        key = f"notification-{notification.pk}"
+        EmailMessage(
+            subject=f"[Order Management] {notification.message[:80]}",
+            body=notification.message + (f"\n\n{absolute_url(notification.url)}" if notification.url else ""),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.recipient.email],
+            headers={"Message-ID": f"<{key}@{_mail_domain()}>", "X-Idempotency-Key": key},
+        ).send()
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
     return True
+
+
+def _mail_domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"

@@ -77,3 +77,19 @@ def test_the_after_commit_publish_does_not_read_the_message_back(
     assert message.sent_at is not None
     assert message.attempts == 1
     assert not message.last_error
+
+
+@pytest.mark.django_db
+def test_a_notification_email_is_sent_once_with_a_stable_message_id_and_idempotency_key():
+    rep = RepFactory(email="rep@example.com")
+    notification = services.notification_send(recipient=rep, verb="approved", message="Deal approved")
+    mail.outbox.clear()
+
+    assert services.notification_email_send(notification_id=notification.pk) is True
+    assert services.notification_email_send(notification_id=notification.pk) is False  # a redelivery
+
+    assert len(mail.outbox) == 1
+    headers = mail.outbox[0].extra_headers
+    assert headers["X-Idempotency-Key"] == f"notification-{notification.pk}"
+    assert headers["Message-ID"] == f"<notification-{notification.pk}@example.com>"
+
