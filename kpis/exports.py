@@ -1,11 +1,17 @@
-"""CSV renderings of a KPI summary: every table of the dashboard on its own, or everything in one long file."""
+"""CSV and XLSX renderings of a KPI summary: every table of the dashboard on its own, or everything in one long
+file (the same rows in both formats)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+
+from django.http import FileResponse
 
 from ordermgmt.exceptions import ApplicationError
+from ordermgmt.exports import AUTO, xlsx_response
 
 SCALARS = (
     "approval_sla_pct",
@@ -37,32 +43,64 @@ TABLES = (
 )
 
 
+MONEY_METRICS = ("net_arr",)  # the summary carries money as decimal strings (JSON); the XLSX makes numbers of them
+
+
 def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
-def summary_csv(summary: dict, table: str | None = None) -> str:
-    """One table with its own columns (`table` given), or every KPI and table as rows of
-    `section,row,metric,value` (no data is an empty cell, never 0)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
+def summary_rows(summary: dict, table: str | None = None) -> tuple[list[str], Iterator[list]]:
+    """(header, rows) of one table with its own columns (`table` given), or of every KPI and table as rows of
+    `section,row,metric,value`; values as the summary holds them (None = no data). An unknown table raises at once."""
     if table:
         if table not in TABLES:
             raise ApplicationError(f"table: “{table}” is not one of {', '.join(TABLES)}.", extra={"field": "table"})
         rows = summary[table]
         columns = list(rows[0].keys()) if rows else ["(no data)"]
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
-        return out.getvalue()
-    writer.writerow(["section", "row", "metric", "value"])
-    writer.writerow(["period", "", "period", summary["period"]])
-    writer.writerow(["period", "", "region", _cell(summary["region"])])
-    writer.writerow(["period", "", "computed_at", summary["computed_at"]])
-    for key in SCALARS:
-        writer.writerow(["kpi", "", key, _cell(summary[key])])
-    for name in TABLES:
-        for index, row in enumerate(summary[name], start=1):
-            for metric, value in row.items():
-                writer.writerow([name, index, metric, _cell(value)])
+        return columns, ([row.get(c) for c in columns] for row in rows)
+
+    def long() -> Iterator[list]:
+        yield ["period", "", "period", summary["period"]]
+        yield ["period", "", "region", summary["region"]]
+        yield ["period", "", "computed_at", summary["computed_at"]]
+        for key in SCALARS:
+            yield ["kpi", "", key, summary[key]]
+        for name in TABLES:
+            for index, row in enumerate(summary[name], start=1):
+                for metric, value in row.items():
+                    yield [name, index, metric, value]
+
+    return ["section", "row", "metric", "value"], long()
+
+
+def summary_csv(summary: dict, table: str | None = None) -> str:
+    """One table with its own columns (`table` given), or every KPI and table as rows of
+    `section,row,metric,value` (no data is an empty cell, never 0)."""
+    header, rows = summary_rows(summary, table)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
     return out.getvalue()
+
+
+def _typed(metric: str, value):
+    if metric in MONEY_METRICS and isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    return value
+
+
+def summary_xlsx(summary: dict, table: str | None, filename: str) -> FileResponse:
+    """The rows of summary_csv as an XLSX sheet: figures as numbers (money with a money format), no data as an empty
+    cell, text as text."""
+    header, rows = summary_rows(summary, table)
+    if table:
+        typed = ([_typed(metric, v) for metric, v in zip(header, row, strict=True)] for row in rows)
+    else:
+        typed = ([section, index, metric, _typed(metric, value)] for section, index, metric, value in rows)
+    return xlsx_response(filename, header, typed, [AUTO] * len(header))

@@ -1,4 +1,5 @@
-"""KPI pages: the dashboard (managers; specialists see their own region), drill-downs, CSV and the CSAT survey."""
+"""KPI pages: the dashboard (managers; specialists see their own region), drill-downs, CSV and XLSX downloads and
+the CSAT survey."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from django.views.generic import TemplateView
 
 from cases.models import Team
 from ordermgmt.exceptions import ApplicationError
+from ordermgmt.exports import AUTO, EXPORT_CHUNK, Column, ExportFormatMixin
 from ordermgmt.models import Region, User
 from ordermgmt.web import RoleRequiredMixin, error_text
 
 from .api.views import csv_response
 from .drills import DRILLS, drill_records
-from .exports import summary_csv
+from .exports import summary_csv, summary_xlsx
 from .forms import CsatSurveyForm, scope_from_params
 from .models import CsatResponse
 from .periods import PeriodError, parse_period, previous_quarters, quarter_of
@@ -246,19 +248,44 @@ class DrillView(RoleRequiredMixin, TemplateView):
         )  # fmt: skip
 
 
-class ExportView(RoleRequiredMixin, View):
-    """GET /kpis/export.csv?…[&table=…]: the page's CSV downloads (same numbers as /api/kpis/export.csv)."""
+class DrillExportView(ExportFormatMixin, RoleRequiredMixin, View):
+    """GET /kpis/drill/<kpi>/export.csv (or .xlsx)?…: every record behind the number, with the drill-down's scope and
+    filters (the page's rows, all of them, not one page), read with a server-side cursor."""
 
     roles = DASHBOARD_ROLES
 
-    def get(self, request):
+    def get(self, request, kpi: str):
+        drill = DRILLS.get(kpi)
+        if drill is None:
+            raise Http404("No such KPI.")
         try:
             scope = scope_from_params(request.GET, request.user)
-            body = summary_csv(kpi_summary_cached(scope), request.GET.get("table") or None)
+            records = drill_records(kpi, scope, request.GET)
         except ApplicationError as exc:
             return _bad_request(exc)
-        name = request.GET.get("table") or "kpis"
-        return csv_response(body, f"{name}-{scope.period.key.replace(':', '_')}-{scope.region or 'all'}")
+        columns = [Column(label, AUTO) for label, _c in drill.columns]
+        name = f"{kpi}-{scope.period.key.replace(':', '_')}-{scope.region or 'all'}"
+        return self.export_response(name, columns, records.iterator(chunk_size=EXPORT_CHUNK))
+
+
+class ExportView(RoleRequiredMixin, View):
+    """GET /kpis/export.csv?…[&table=…]: the page's CSV downloads (same numbers as /api/kpis/export.csv); with
+    `export_format="xlsx"` (/kpis/export.xlsx) the same rows as an XLSX workbook."""
+
+    roles = DASHBOARD_ROLES
+    export_format = "csv"
+
+    def get(self, request):
+        table = request.GET.get("table") or None
+        try:
+            scope = scope_from_params(request.GET, request.user)
+            summary = kpi_summary_cached(scope)
+            name = f"{table or 'kpis'}-{scope.period.key.replace(':', '_')}-{scope.region or 'all'}"
+            if self.export_format == "xlsx":
+                return summary_xlsx(summary, table, f"{name}.xlsx")
+            return csv_response(summary_csv(summary, table), name)
+        except ApplicationError as exc:
+            return _bad_request(exc)
 
 
 def _bad_request(exc: ApplicationError):

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from .views import CsatResponseCreateView, KpiExportView, KpiSummaryView
+from .views import CsatResponseCreateView, KpiExportView, KpiExportXlsxView, KpiSummaryView
 
 urlpatterns = [
     path("kpis/", KpiSummaryView.as_view(), name="kpis"),
     path("kpis/export.csv", KpiExportView.as_view(), name="kpis-export"),
+    path("kpis/export.xlsx", KpiExportXlsxView.as_view(), name="kpis-export-xlsx"),
     path("csat/responses/", CsatResponseCreateView.as_view(), name="csat-responses"),
 ]
 

@@ -1,16 +1,18 @@
-"""KPI API: the summary as JSON or CSV (managers), and CSAT answers (any signed-in staff member)."""
+"""KPI API: the summary as JSON, CSV or XLSX (managers), and CSAT answers (any signed-in staff member)."""
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ordermgmt.api.permissions import IsStaffRole, has_role
+from ordermgmt.exports import XLSX_CONTENT_TYPE
 from ordermgmt.models import User
 
-from ..exports import summary_csv
+from ..exports import summary_csv, summary_xlsx
 from ..forms import scope_from_params
 from ..models import CsatResponse
 from ..selectors import kpi_summary_cached
@@ -50,19 +52,50 @@ class KpiSummaryView(APIView):
         return Response(kpi_summary_cached(scope))
 
 
+class ExportNegotiation(BaseContentNegotiation):
+    """The exports answer their file whatever `Accept` says (a client asking for text/csv or the XLSX type got 406
+    from DRF's negotiation, which only knows JSON); their errors answer JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+EXPORT_PARAMETERS = [*SCOPE_PARAMETERS, OpenApiParameter("table", str, description="one table of the dashboard")]
+
+
 class KpiExportView(APIView):
     """`GET /api/kpis/export.csv?...[&table=closed_won_by_member]`: the same numbers as CSV."""
 
     permission_classes = [IsManager]
+    content_negotiation_class = ExportNegotiation
+    export_format = "csv"
+
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request):
+        return self.export(request)
+
+    def export(self, request):
+        scope = scope_from_params(request.query_params, request.user)
+        summary, table = kpi_summary_cached(scope), request.query_params.get("table") or None
+        name = f"kpis-{scope.period.key.replace(':', '_')}-{scope.region or 'all'}"
+        if self.export_format == "xlsx":
+            return summary_xlsx(summary, table, f"{name}.xlsx")
+        return csv_response(summary_csv(summary, table), name)
+
+
+class KpiExportXlsxView(KpiExportView):
+    """`GET /api/kpis/export.xlsx?...[&table=closed_won_by_member]`: the CSV's rows as an XLSX workbook."""
+
+    export_format = "xlsx"
 
     @extend_schema(
-        parameters=[*SCOPE_PARAMETERS, OpenApiParameter("table", str, description="one table of the dashboard")],
-        responses={(200, "text/csv"): OpenApiTypes.STR},
+        parameters=EXPORT_PARAMETERS,
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
+        description="The rows of `/api/kpis/export.csv` (the same parameters) as an XLSX workbook of one sheet: "
+        "figures as numbers, money with a money format, no data as an empty cell, a frozen header with an autofilter.",
     )
     def get(self, request):
-        scope = scope_from_params(request.query_params, request.user)
-        body = summary_csv(kpi_summary_cached(scope), request.query_params.get("table") or None)
-        return csv_response(body, f"kpis-{scope.period.key.replace(':', '_')}-{scope.region or 'all'}")
+        return self.export(request)
 
 
 def csv_response(body: str, name: str) -> HttpResponse:
