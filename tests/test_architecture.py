@@ -20,6 +20,7 @@ LAYERS = {
     "subscriptions": 2,
     "kpis": 3,
     "search": 3,
+    "webhooks": 1,
     "demo": 4,
 }
 # The project URLconf and settings wire every app together; they are not the foundation's code.

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "kpis",
     "search",
+    "webhooks",
     "demo",
 ]
 
@@ -174,6 +175,16 @@ EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="order-management@example.com")
 
+# Outbound webhooks (README, "Webhooks"): the request's timeouts, and the retries: the first WEBHOOK_RETRY_BASE_SECONDS
+# after a failure, doubling up to WEBHOOK_RETRY_MAX_SECONDS, given up after WEBHOOK_MAX_ATTEMPTS attempts. Receivers
+# on private, loopback or link-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES (development).
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=4 * 3600)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so an anonymous request gets 401 with a WWW-Authenticate header.
@@ -273,6 +284,8 @@ FISCAL_QUARTER_START_MONTHS = ",".join(str((FISCAL_YEAR_START_MONTH - 1 + 3 * k)
 # where an admin can move them). Every job is idempotent per period anyway.
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {"task": "ordermgmt.tasks.outbox_drain", "schedule": timedelta(seconds=30)},
+    # Webhook deliveries that are due and that no message carries (broker down at commit, a killed worker).
+    "webhook-deliveries-sweep": {"task": "webhooks.tasks.webhook_deliveries_sweep", "schedule": timedelta(seconds=30)},
     # At-risk and breach alerts, once each, sent in the queue region's business hours.
     "sla-alerts": {"task": "approvals.tasks.sla_alerts_send", "schedule": timedelta(minutes=5)},
     # Out of office: hand claimed items to the backup at its start, back at its end.

@@ -10,3 +10,5 @@ VAR_DIR.mkdir(exist_ok=True)
 # A console is read by a person: plain lines unless DJANGO_LOG_FORMAT says json.
 if env.str("DJANGO_LOG_FORMAT", default="text") == "text":
     LOGGING["handlers"]["console"]["formatter"] = "text"  # noqa: F405
+# Webhook receivers on this machine (the tests' local HTTP servers, a developer's listener) are allowed.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=True)

@@ -31,3 +31,5 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 ALLOWED_HOSTS = ["*"]
 # Tests look at what a run finds; the one test of automatic fixes turns them on itself.
 RECONCILIATION_AUTO_APPLY_KINDS = env.list("RECONCILIATION_AUTO_APPLY_KINDS", default=[])
+# Webhook receivers on this machine (the tests' local HTTP servers, a developer's listener) are allowed.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=True)

@@ -1,0 +1,71 @@
+"""Events that integrations receive (outbound webhooks): the catalogue of kinds and the one call services make.
+
+The foundation cannot import the apps above it, nor the `webhooks` app that delivers the events, so the call is a
+port: `integration_event_emit` sends the `integration_event` signal, and whoever listens (the webhooks app's
+receiver, connected in its AppConfig.ready) records what to deliver. Receivers run synchronously, inside the
+caller's transaction: the event is written with the change that caused it, or not at all, and nothing goes over the
+network before the commit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.dispatch import Signal
+from django.utils import timezone
+
+from ..models import Opportunity
+
+# kind -> what happened. Endpoints subscribe to kinds; a payload's "type" is one of them.
+EVENT_KINDS: dict[str, str] = {
+    "opportunity.submitted": "An opportunity was submitted (or resubmitted) for approval",
+    "opportunity.om_approved": "Order Management approved an opportunity",
+    "opportunity.om_rejected": "Order Management rejected an opportunity",
+    "opportunity.billing_approved": "Billing approved an opportunity (Closed Won, or held until its booking date)",
+    "opportunity.billing_rejected": "Billing rejected an opportunity",
+    "opportunity.closed_won": "An opportunity became Closed Won",
+    "correction.opened": "A correction of a Closed Won deal was opened",
+    "correction.decided": "Order Management approved or rejected a correction",
+    "case.opened": "A support case was opened",
+    "case.closed": "A support case was closed",
+    "license_ticket.opened": "A license delivery ticket was opened for Support Engineering",
+    "discrepancies.found": "A reconciliation run found new discrepancies (one event per run, with their ids)",
+}
+
+# Sent with kind=..., data=..., occurred_at=... (keyword arguments). Receivers must not catch and hide their own
+# failures: an event that cannot be recorded rolls the change back rather than going missing.
+integration_event = Signal()
+
+
+def opportunity_summary(opportunity: Opportunity) -> dict[str, Any]:
+    """The opportunity as events carry it: enough to act on, the rest is one API call away."""
+    return {
+        "id": opportunity.pk,
+        "name": opportunity.name,
+        "account": opportunity.account_id,
+        "region": opportunity.region_id,
+        "owner": opportunity.owner_id,
+        "stage": opportunity.stage,
+        "approval_status": opportunity.approval_status,
+        "amount": opportunity.amount,
+        "net_arr": opportunity.net_arr,
+        "start_date": opportunity.start_date,
+        "close_date": opportunity.close_date,
+    }
+
+
+def integration_event_emit(*, kind: str, opportunity: Opportunity | None = None, data: dict | None = None) -> None:
+    """Announce that `kind` happened, inside the caller's transaction (call it from the service that made the change).
+
+    `data` is the event's own fields; `opportunity` adds the deal's summary under "opportunity". Values are made
+    JSON-safe here (decimals and dates as strings), so the recorded payload is exactly what receivers get.
+    """
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"Unknown integration event kind {kind!r}: add it to EVENT_KINDS.")
+    payload = dict(data or {})
+    if opportunity is not None:
+        payload["opportunity"] = opportunity_summary(opportunity)
+    payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    integration_event.send(sender=kind, kind=kind, data=payload, occurred_at=timezone.now())
