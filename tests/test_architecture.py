@@ -20,6 +20,7 @@ LAYERS = {
     "subscriptions": 2,
     "kpis": 3,
     "search": 3,
+    "imports": 3,
     "webhooks": 1,
     "demo": 4,
 }

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from ..exceptions import PermissionDeniedError
 from ..models import (
+    Account,
     Contact,
     Opportunity,
     User,
@@ -18,6 +19,30 @@ from ..models import (
 from .events import _apply, opportunity_event_record
 
 logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def account_create(*, actor: User | None, data: dict[str, Any]) -> Account:
+    """Create a customer (name, region, country, billing address), validated as the model says (country ISO 3166
+    alpha-2). Accounts are reference data: the audit trail (pghistory) keeps who changed what."""
+    account = Account(**{k: v for k, v in data.items() if k in ACCOUNT_FIELDS})
+    account.full_clean()
+    account.save()
+    return account
+
+
+@transaction.atomic
+def account_update(*, actor: User | None, account_id: int, data: dict[str, Any]) -> Account:
+    """Change a customer's fields with a row lock; returns it unchanged (no write) when nothing differs."""
+    account = Account.objects.select_for_update(no_key=True).get(pk=account_id)
+    changes = _apply(account, data, ACCOUNT_FIELDS)
+    if changes:
+        account.full_clean()
+        account.save(update_fields=[*changes, "updated_at"])
+    return account
+
+
+ACCOUNT_FIELDS = ("name", "region", "country", "billing_address")
 
 
 @transaction.atomic

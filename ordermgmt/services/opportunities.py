@@ -76,9 +76,9 @@ def _check_links(opp: Opportunity) -> None:
         raise ValidationError({"subscription": ["The subscription must belong to the opportunity's account."]})
 
 
-def can_approve_quotes(user: User) -> bool:
-    """Deal Desk and managers approve quotes; a rep may only ask for it."""
-    return user.is_manager or user.role == User.Role.DEAL_DESK
+def can_approve_quotes(user: User | None) -> bool:
+    """Deal Desk and managers approve quotes; a rep may only ask for it (and the system, with no actor, never)."""
+    return user is not None and (user.is_manager or user.role == User.Role.DEAL_DESK)
 
 
 # A change to these after approval sends the quote back for approval.
@@ -176,13 +176,20 @@ def opportunity_update(
 
 
 def opportunity_fields_set(
-    *, opportunity: Opportunity, values: dict[str, Any], actor: User | None, action: str, comment: str = ""
+    *,
+    opportunity: Opportunity,
+    values: dict[str, Any],
+    actor: User | None,
+    action: str,
+    comment: str = "",
+    primary_quote: dict[str, Any] | None = None,
 ) -> dict[str, list]:
-    """Write fields of an opportunity on behalf of a process another app owns (a reconciliation fix or its undo):
-    the one path for such writes. The caller holds the row lock and the transaction.
+    """Write fields of an opportunity on behalf of a process another app owns (a reconciliation fix or its undo, an
+    import): the one path for such writes. The caller holds the row lock and the transaction.
 
-    Bumps the version and appends one history line with each changed field's old and new value; returns those
-    changes ({field: [old, new]}; a foreign key by its `<name>_id`). Nothing changed: no write, no line.
+    `primary_quote` (optional) creates or changes the primary quote in the same write. Bumps the version and appends
+    one history line with each changed field's old and new value; returns those changes ({field: [old, new]}; a
+    foreign key by its `<name>_id`; quote fields as `primary_quote.<name>`). Nothing changed: no write, no line.
     """
     changes = {}
     for field, value in values.items():
@@ -191,25 +198,35 @@ def opportunity_fields_set(
         if old != value:
             changes[field] = [_jsonable(old), _jsonable(value)]
             setattr(opportunity, attname, value)
-    if changes:
+    quote_changes = _save_quote(opp=opportunity, data=primary_quote, actor=actor)
+    if changes or quote_changes:
         opportunity.version += 1
         opportunity.save(
             update_fields=[*(Opportunity._meta.get_field(f).attname for f in changes), "version", "updated_at"]
         )
+        changes.update(quote_changes)
         opportunity_event_record(opportunity=opportunity, actor=actor, action=action, changes=changes, comment=comment)
     return changes
 
 
 def opportunity_record_create(
-    *, values: dict[str, Any], actor: User | None, action: str, recorded: tuple[str, ...] = (), comment: str = ""
+    *,
+    values: dict[str, Any],
+    actor: User | None,
+    action: str,
+    recorded: tuple[str, ...] = (),
+    comment: str = "",
+    primary_quote: dict[str, Any] | None = None,
 ) -> Opportunity:
-    """Create an opportunity on behalf of a process another app owns (a reconciliation's missing renewal): the one
-    path for such creations. The caller holds the transaction.
+    """Create an opportunity on behalf of a process another app owns (a reconciliation's missing renewal, an
+    import): the one path for such creations. The caller holds the transaction.
 
-    Appends one history line with the `recorded` fields' values ({field: [None, value]}).
+    `primary_quote` (optional) creates its primary quote too. Appends one history line with the `recorded` fields'
+    values ({field: [None, value]}) and the quote's.
     """
     opportunity = Opportunity.objects.create(**values)
     changes = {field: [None, _jsonable(values[field])] for field in recorded}
+    changes.update(_save_quote(opp=opportunity, data=primary_quote, actor=actor))
     opportunity_event_record(opportunity=opportunity, actor=actor, action=action, changes=changes, comment=comment)
     return opportunity
 

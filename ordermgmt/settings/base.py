@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kpis",
     "search",
     "webhooks",
+    "imports",
     "demo",
 ]
 
