@@ -32,6 +32,8 @@ RESOLVER_PAGE_POST = "403 302 403 403 403 302 403 302"  # specialists and manage
 RESOLVER_RECORD_POST = "403 302 403 403 403 302 403 302 / 403 404 403 403 403 302 403 302"  # a specialist: own region
 MANAGER_PAGE_POST = "403 403 403 403 403 302 403 302"
 CASE_PAGE_POST = "302 404 404 302 404 302 404 302 / 404 404 404 302 404 302 404 302"  # requester, team, manager
+IMPORTER_PAGE = "200 403 403 200 403 200 403 302"
+IMPORT_RUN = "404 403 403 404 403 404 403 302"
 REP_EDIT_PAGE = "302 403 403 403 403 302 403 302 / 404 403 403 403 403 302 403 302"
 
 EXPECTED = {
@@ -174,6 +176,13 @@ EXPECTED = {
     ("approvals:coverage", "post"): MANAGER_PAGE_POST,
     ("approvals:out_of_office", "get"): "403 403 403 403 403 404 403 302",
     ("approvals:out_of_office", "post"): MANAGER_PAGE_POST,
+    # Imports: managers, Deal Desk and reps (their own deals); a run nobody has is 404 to them, 403 to the rest.
+    ("imports:upload", "get"): IMPORTER_PAGE,
+    ("imports:upload", "post"): "400 403 403 400 403 400 403 302",
+    ("imports:run_detail", "get"): IMPORT_RUN,
+    ("imports:run_status", "get"): IMPORT_RUN,
+    ("imports:run_start", "post"): IMPORT_RUN,
+    ("imports:run_errors", "get"): IMPORT_RUN,
 }
 
 
