@@ -183,6 +183,23 @@ EXPECTED = {
     ("imports:run_status", "get"): IMPORT_RUN,
     ("imports:run_start", "post"): IMPORT_RUN,
     ("imports:run_errors", "get"): IMPORT_RUN,
+    # list exports: each format answers exactly as its list page does
+    ("approvals:queue_export", "get"): "403 200 403 403 403 200 403 302",
+    ("approvals:queue_export_xlsx", "get"): "403 200 403 403 403 200 403 302",
+    ("approvals:my_opportunities_export", "get"): "200 403 403 403 403 200 403 302",
+    ("approvals:my_opportunities_export_xlsx", "get"): "200 403 403 403 403 200 403 302",
+    ("cases:export", "get"): "200 200 200 200 200 200 200 302",
+    ("cases:export_xlsx", "get"): "200 200 200 200 200 200 200 302",
+    ("cases:mine_export", "get"): "200 200 200 200 200 200 200 302",
+    ("cases:mine_export_xlsx", "get"): "200 200 200 200 200 200 200 302",
+    ("subscriptions:discrepancy_export", "get"): BILLING_RECORDS_PAGE,
+    ("subscriptions:discrepancy_export_xlsx", "get"): BILLING_RECORDS_PAGE,
+    ("kpis:export", "get"): "403 200 403 403 403 200 403 302",
+    ("kpis:export_xlsx", "get"): "403 200 403 403 403 200 403 302",
+    ("kpis:drill_export", "get"): "403 404 403 403 403 404 403 302",  # the matrix's kpi is no KPI: 404
+    ("kpis:drill_export_xlsx", "get"): "403 404 403 403 403 404 403 302",
+    ("api:kpis-export", "get"): "403 403 403 403 403 200 403 401",
+    ("api:kpis-export-xlsx", "get"): "403 403 403 403 403 200 403 401",
 }
 
 
