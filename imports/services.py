@@ -10,13 +10,14 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from ordermgmt import services as om
@@ -173,8 +174,12 @@ def import_run_start(*, actor: User | None, dry_run_id: int, enqueue: bool = Tru
 
 
 def _claim(run_id: int) -> bool:
+    """Take the run: a queued one, or a running one whose worker cannot still be at it (older than the task time
+    limit: its message came back after the worker died). A second delivery of a live run's message claims nothing."""
+    lease = timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", None) or 1800)
+    stale = Q(status=ImportRun.Status.RUNNING, started_at__lt=timezone.now() - lease)
     return bool(
-        ImportRun.objects.filter(pk=run_id, status__in=ImportRun.ACTIVE_STATUSES).update(
+        ImportRun.objects.filter(Q(status=ImportRun.Status.QUEUED) | stale, pk=run_id).update(
             status=ImportRun.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1, error=""
         )
     )

@@ -4,12 +4,15 @@ column and the reason, nothing of a refused row is saved, and importing the same
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
+from django.utils import timezone
 
 from imports import services
-from imports.models import ExternalRef, ImportRow
+from imports.models import ExternalRef, ImportRow, ImportRun
 from ordermgmt.models import Account, Contact, Opportunity, OpportunityEvent, Quote
 from tests.imports import files
 from tests.ordermgmt.factories import ManagerFactory, RepFactory, UserFactory
@@ -27,7 +30,13 @@ def _outcomes(run) -> list[tuple]:
 
 
 def _world_counts() -> dict[str, int]:
+    """Our records, the history, and the audit trail's rows (pghistory: every insert and update of them)."""
+    audits = {
+        f"audit {name}": apps.get_model("ordermgmt", name).objects.count()
+        for name in ("AccountAudit", "ContactAudit", "OpportunityAudit", "QuoteAudit")
+    }
     return {
+        **audits,
         "accounts": Account.objects.count(),
         "contacts": Contact.objects.count(),
         "opportunities": Opportunity.objects.count(),
@@ -229,3 +238,42 @@ def test_an_unreadable_file_is_refused_naming_what_is_missing(data, message):
     with pytest.raises(ValidationError) as raised:
         services.import_run_create(actor=ManagerFactory(), filename="x", data=data, enqueue=False)
     assert message in raised.value.message_dict["file"][0]
+
+
+def test_a_second_delivery_of_a_running_imports_message_does_nothing():
+    # given: a run a live worker is executing (started a moment ago)
+    manager = ManagerFactory()
+    run = services.import_run_create(
+        actor=manager, filename="x.csv", data=files.to_csv([files.good_row(1, "a@b.example")]), enqueue=False
+    )
+    ImportRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now())
+
+    # when: the same message arrives again
+    again = services.import_run_execute(run_id=run.pk)
+
+    # then: it is left to that worker
+    assert (again.status, again.attempts, again.rows.count()) == ("running", 0, 0)
+
+
+def test_a_run_whose_worker_died_is_resumed_where_it_stopped():
+    # given: an import whose worker died after recording its first chunk, over an hour ago
+    rep = RepFactory(email="ann@example.com")
+    manager = ManagerFactory()
+    records = [files.good_row(n, rep.email) for n in range(1, services.CHUNK + 11)]
+    run = services.import_run_create(
+        actor=manager, filename="x.csv", data=files.to_csv(records), dry_run=False, enqueue=False
+    )
+    services.import_run_execute(run_id=run.pk)
+    run.rows.filter(line__gt=services.CHUNK).delete()
+    ImportRun.objects.filter(pk=run.pk).update(
+        status="running", started_at=timezone.now() - timedelta(hours=1), processed=services.CHUNK
+    )
+
+    # when: the message comes back
+    resumed = services.import_run_execute(run_id=run.pk)
+
+    # then: the rest is recorded (unchanged: it had been written), the first chunk is kept as it was
+    assert resumed.status == "done"
+    assert resumed.counts["created"] == services.CHUNK
+    assert resumed.counts["unchanged"] == 10
+    assert Opportunity.objects.count() == services.CHUNK + 10
