@@ -15,8 +15,10 @@ import logging
 import secrets
 import socket
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
+from itertools import islice
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,7 +30,7 @@ from django.utils import timezone
 
 from ordermgmt.exceptions import NotVisibleError, PermissionDeniedError
 from ordermgmt.models import User
-from ordermgmt.services.integration import EVENT_KINDS
+from ordermgmt.services.integration import EVENT_KINDS, integration_payload
 
 from . import signing
 from .models import TEST_EVENT_KIND, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -145,9 +147,9 @@ def webhook_test_send(*, actor: User, endpoint_id: int) -> WebhookDelivery:
     """Send a `webhook.test` event to this one endpoint (managers), whatever it subscribes to."""
     _require_manager(actor)
     endpoint = _endpoint_locked(endpoint_id)
-    event = webhook_event_record(
+    [event] = webhook_events_record(
         kind=TEST_EVENT_KIND,
-        data={"message": "A test event from Order Management.", "requested_by": actor.username},
+        items=[{"message": "A test event from Order Management.", "requested_by": actor.username}],
         occurred_at=timezone.now(),
         endpoints=[endpoint],
     )
@@ -173,23 +175,35 @@ def webhook_delivery_redeliver(*, actor: User, delivery_id: int) -> WebhookDeliv
 # --- events ----------------------------------------------------------------------------------------------------
 
 
-def webhook_event_record(
-    *, kind: str, data: dict, occurred_at: datetime, endpoints: list[WebhookEndpoint] | None = None
-) -> WebhookEvent | None:
-    """Record an event and a pending delivery for each active endpoint subscribed to its kind (or for `endpoints`),
-    in the caller's transaction; each is published after commit. Nobody subscribed: nothing is recorded."""
+def webhook_events_record(
+    *, kind: str, items: Iterable[dict], occurred_at: datetime, endpoints: list[WebhookEndpoint] | None = None
+) -> list[WebhookEvent]:
+    """Record one event per item and a pending delivery of each for every active endpoint subscribed to `kind` (or
+    for `endpoints`), in the caller's transaction, with three statements whatever the number; each delivery is
+    published after commit. Nobody subscribed: nothing is recorded (one query)."""
     if endpoints is None:
         active = WebhookEndpoint.objects.filter(is_active=True).only("pk", "event_kinds")
         endpoints = [endpoint for endpoint in active if kind in endpoint.event_kinds]
     if not endpoints:
-        return None
-    event = WebhookEvent.objects.create(kind=kind, data=data, occurred_at=occurred_at)
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=occurred_at) for endpoint in endpoints]
-    )
-    for delivery in deliveries:
-        transaction.on_commit(partial(webhook_delivery_publish, delivery_id=delivery.pk))
-    return event
+        return []
+    events: list[WebhookEvent] = []
+    items = iter(items)
+    while chunk := list(islice(items, 1000)):  # bounded memory for a run that finds thousands
+        batch = WebhookEvent.objects.bulk_create(
+            [WebhookEvent(kind=kind, data=integration_payload(data), occurred_at=occurred_at) for data in chunk]
+        )
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=occurred_at)
+                for event in batch
+                for endpoint in endpoints
+            ],
+            batch_size=1000,
+        )
+        for delivery in deliveries:
+            transaction.on_commit(partial(webhook_delivery_publish, delivery_id=delivery.pk))
+        events.extend(batch)
+    return events
 
 
 # --- delivery --------------------------------------------------------------------------------------------------

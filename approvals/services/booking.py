@@ -14,6 +14,7 @@ from ordermgmt.exceptions import Conflict, InvalidTransition, PermissionDeniedEr
 from ordermgmt.models import Opportunity, User
 from ordermgmt.selectors import opportunity_locked
 from ordermgmt.services import opportunity_event_record
+from ordermgmt.services.integration import integration_event_emit
 
 from ..models import Submission
 from ..sla import PACIFIC, month_locked_after
@@ -45,6 +46,7 @@ def _book(opp: Opportunity, submission: Submission, *, close_date: date, actor: 
     )
     submission.save(update_fields=["state"])
     opp.save(update_fields=moved)
+    integration_event_emit(kind="opportunity.closed_won", opportunity=opp)
     _notify_rep(opp, "closed_won", f"{opp.name} is Closed Won (booked on {close_date:%Y-%m-%d}).")
 
 

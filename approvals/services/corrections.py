@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date
 from ordermgmt.exceptions import Conflict, InvalidTransition, NotVisibleError, PermissionDeniedError
 from ordermgmt.models import Opportunity, User
 from ordermgmt.services import opportunity_event_record, opportunity_fields_set
+from ordermgmt.services.integration import integration_event_emit
 
 from ..models import Correction
 from .booking import BOOKED_FIELDS
@@ -90,6 +91,9 @@ def correction_open(
         changes={f: [correction.original[f], correction.changes[f]] for f in new},
         comment=correction.reason,
     )
+    integration_event_emit(
+        kind="correction.opened", opportunity=opp, data={"correction": {"id": correction.pk, "kind": correction.kind}}
+    )
     reviewers = User.objects.with_role(User.Role.SPECIALIST).working_region(opp.region_id).select_related("backup")
     now = timezone.now()
     _notify_users([delegate(u, now) for u in reviewers], opp, "correction", f"Correction of {opp.name} to review.")
@@ -125,6 +129,11 @@ def correction_approve(
     correction.state, correction.decided_by, correction.decided_at = Correction.State.APPROVED, actor, now
     correction.comment = comment.strip()
     correction.save(update_fields=["state", "decided_by", "decided_at", "comment"])
+    integration_event_emit(
+        kind="correction.decided",
+        opportunity=opp,
+        data={"correction": {"id": correction.pk, "state": correction.state}},
+    )
     _notify_users([correction.opened_by], opp, "correction", f"The correction of {opp.name} is approved and applied.")
     _notify_rep(opp, "correction", f"{opp.name} was corrected after Closed Won: {correction.reason}")
     return correction
@@ -139,6 +148,11 @@ def correction_reject(*, correction_id: int, actor: User, comment: str, now: dat
     correction.state, correction.decided_by = Correction.State.REJECTED, actor
     correction.decided_at, correction.comment = now or timezone.now(), comment.strip()
     correction.save(update_fields=["state", "decided_by", "decided_at", "comment"])
+    integration_event_emit(
+        kind="correction.decided",
+        opportunity=opp,
+        data={"correction": {"id": correction.pk, "state": correction.state}},
+    )
     opportunity_event_record(opportunity=opp, actor=actor, action="correction_rejected", changes={}, comment=comment)
     _notify_users([correction.opened_by], opp, "correction", f"The correction of {opp.name} was rejected: {comment}")
     return correction

@@ -13,6 +13,7 @@ from ordermgmt.exceptions import (
 )
 from ordermgmt.models import Opportunity, User
 from ordermgmt.services import opportunity_event_record
+from ordermgmt.services.integration import integration_event_emit
 
 from ..models import Decision, Submission
 from ..sla import PACIFIC
@@ -92,6 +93,9 @@ def _decide(
     submission.save(update_fields=["state", *decided])
     decision.save(force_insert=True)
     opp.save(update_fields=moved)
+    integration_event_emit(
+        kind=f"opportunity.{decision.stage}_{decision.outcome}", opportunity=opp, data={"reasons": reasons or []}
+    )
 
 
 @transaction.atomic
@@ -168,6 +172,7 @@ def approval_billing_approve(*, opportunity_id: int, actor: User, comment: str =
         outcome=Decision.Outcome.APPROVED, now=now, comment=comment, opp_stage=Opportunity.Stage.CLOSED_WON,
         close_date=today, sold_to_email_at_close=sold_to_email(opp),
     )  # fmt: skip
+    integration_event_emit(kind="opportunity.closed_won", opportunity=opp)
     _notify_rep(opp, "closed_won", f"{opp.name} is Closed Won. Congratulations!")
     return opp
 

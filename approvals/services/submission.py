@@ -15,6 +15,7 @@ from ordermgmt.exceptions import (
 )
 from ordermgmt.models import Opportunity, Region, User
 from ordermgmt.services import opportunity_event_record
+from ordermgmt.services.integration import integration_event_emit
 
 from .. import requirements
 from ..models import Submission
@@ -87,6 +88,7 @@ def approval_submit(*, opportunity_id: int, actor: User, now=None) -> Opportunit
     )
     submission.save(force_insert=True)
     opp.save(update_fields=moved)
+    integration_event_emit(kind="opportunity.submitted", opportunity=opp, data={"resubmission": resubmission})
     if resubmission:
         _notify_reviewers(submission, "resubmitted", f"{opp.name} was fixed and resubmitted by {actor}.")
     else:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from ordermgmt.calendar import business_hours_between
 from ordermgmt.exceptions import Conflict, InvalidTransition, PermissionDeniedError
 from ordermgmt.models import Opportunity, User
+from ordermgmt.services.integration import integration_event_emit
 
 from .. import sla
 from ..models import ALLOWED_TRANSITIONS, Case
@@ -117,6 +118,7 @@ def case_open(
         possible_duplicate_of=duplicate.number if duplicate else None,
         related_to=related.number if related else None,
     )
+    integration_event_emit(kind="case.opened", opportunity=opp, data={"case": {"id": case.pk, "number": case.number}})
     team = case.team
     members = User.objects.filter(Q(role=team.member_role) | Q(case_teams=team), is_active=True).exclude(pk=actor.pk)
     for member in members.distinct():
@@ -223,6 +225,9 @@ def case_transition(*, case_id: int, to_status: str, actor: User, note: str = ""
         case.paused_at = now
     if to_status == Case.Status.CLOSED:
         case.closed_at = now
+        integration_event_emit(
+            kind="case.closed", opportunity=case.opportunity, data={"case": {"id": case.pk, "number": case.number}}
+        )
         case.resolution_business_hours = sla.active_business_hours(case, now)
     elif reopening:
         case.closed_at = None

@@ -13,6 +13,7 @@ from ordermgmt.calendar import calendar_for
 from ordermgmt.exceptions import InvalidTransition
 from ordermgmt.models import Opportunity, Region, User
 from ordermgmt.services import opportunity_event_record, opportunity_events_record
+from ordermgmt.services.integration import integration_events_emit
 
 from ..models import ALLOWED_TRANSITIONS, LicenseReviewRun, LicenseTicket
 from .matching import license_delivery_date_set
@@ -110,6 +111,13 @@ def tickets_open(*, rows: list, region: Region, as_of: date, run: LicenseReviewR
             )
             for ticket in tickets
         },
+    )
+    integration_events_emit(
+        kind="license_ticket.opened",
+        items=(
+            {"license_ticket": {"id": t.pk, "reason": t.reason}, "opportunity": {"id": t.opportunity_id}}
+            for t in tickets
+        ),
     )
     return tickets
 

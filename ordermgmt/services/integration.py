@@ -10,6 +10,7 @@ network before the commit.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -31,11 +32,12 @@ EVENT_KINDS: dict[str, str] = {
     "case.opened": "A support case was opened",
     "case.closed": "A support case was closed",
     "license_ticket.opened": "A license delivery ticket was opened for Support Engineering",
-    "discrepancies.found": "A reconciliation run found new discrepancies (one event per run, with their ids)",
+    "discrepancy.found": "A reconciliation run found a discrepancy for the first time (one event per discrepancy)",
 }
 
-# Sent with kind=..., data=..., occurred_at=... (keyword arguments). Receivers must not catch and hide their own
-# failures: an event that cannot be recorded rolls the change back rather than going missing.
+# Sent with kind=..., items=<the events' data, one event each: read once, it may be a generator>, occurred_at=...
+# Receivers must not catch and hide their own failures: an event that cannot be recorded rolls the change back
+# rather than going missing.
 integration_event = Signal()
 
 
@@ -59,13 +61,23 @@ def opportunity_summary(opportunity: Opportunity) -> dict[str, Any]:
 def integration_event_emit(*, kind: str, opportunity: Opportunity | None = None, data: dict | None = None) -> None:
     """Announce that `kind` happened, inside the caller's transaction (call it from the service that made the change).
 
-    `data` is the event's own fields; `opportunity` adds the deal's summary under "opportunity". Values are made
-    JSON-safe here (decimals and dates as strings), so the recorded payload is exactly what receivers get.
+    `data` is the event's own fields; `opportunity` adds the deal's summary under "opportunity".
     """
-    if kind not in EVENT_KINDS:
-        raise ValueError(f"Unknown integration event kind {kind!r}: add it to EVENT_KINDS.")
     payload = dict(data or {})
     if opportunity is not None:
         payload["opportunity"] = opportunity_summary(opportunity)
-    payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-    integration_event.send(sender=kind, kind=kind, data=payload, occurred_at=timezone.now())
+    integration_events_emit(kind=kind, items=[payload])
+
+
+def integration_events_emit(*, kind: str, items: Iterable[dict]) -> None:
+    """Announce one `kind` event per item (a bulk write: tickets of a review chunk, discrepancies of a run), in one
+    signal, so the receiver records them in batches whatever their number. `items` may be a lazy generator (over a
+    queryset): it is read only when somebody subscribes to `kind`, so nobody listening costs nothing."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"Unknown integration event kind {kind!r}: add it to EVENT_KINDS.")
+    integration_event.send(sender=kind, kind=kind, items=items, occurred_at=timezone.now())
+
+
+def integration_payload(data: dict) -> dict:
+    """An event's data made JSON-safe (decimals and dates as strings): what is recorded is what receivers get."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))

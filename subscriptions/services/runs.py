@@ -19,6 +19,7 @@ from ordermgmt.database import is_postgresql
 from ordermgmt.exceptions import Conflict, InvalidTransition
 from ordermgmt.models import Region, User
 from ordermgmt.services import outbox_enqueue
+from ordermgmt.services.integration import integration_events_emit
 
 from .. import rules
 from ..models import Discrepancy, ReconciliationRun
@@ -235,6 +236,16 @@ def _run_rules(run: ReconciliationRun) -> None:
         ):
             counts[row["kind"]] = row["n"]
         counts["resolved_upstream"] = resolved
+        integration_events_emit(
+            kind="discrepancy.found",
+            items=(
+                {"discrepancy": d}
+                for d in Discrepancy.objects.filter(first_run=run)
+                .order_by("pk")
+                .values("id", "kind", "period", "subscription_id", "opportunity_id", "invoice_id")
+                .iterator()
+            ),
+        )
         ReconciliationRun.objects.filter(pk=run.pk).update(
             status=ReconciliationRun.Status.DONE, progress=100, counts=counts, finished_at=timezone.now(), error=""
         )
