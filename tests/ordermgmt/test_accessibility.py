@@ -91,6 +91,7 @@ def test_the_main_pages_of_every_role_have_no_serious_or_critical_axe_violation(
         (rep, f"/opportunities/{data['draft'].pk}/edit/"),
         (rep, f"/opportunities/{data['draft'].pk}/"),
         (rep, "/notifications/"),
+        (rep, "/tokens/"),
         (specialist, "/queue/"),
         (specialist, f"/review/{data['waiting'].pk}/"),
         (data["desk"], "/cases/"),
