@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Q, QuerySet
 
+from ordermgmt import exports
 from ordermgmt.database import is_postgresql
 
 from . import selectors as s
@@ -242,3 +245,32 @@ def drill_records(kpi: str, scope: s.Scope, params) -> QuerySet:
         if value:
             qs = apply(qs, value)
     return qs.order_by(*drill.order).values_list(*(c for _label, c in drill.columns))
+
+
+def column_kinds(kpi: str, model: type[models.Model]) -> list[str]:
+    """The export cell type of each of the drill's columns, from the model field its path ends on (ids and counts as
+    integers, dates, date-times, Net ARR as money); an annotation's type is read off each value (AUTO)."""
+    kinds = []
+    for _label, path in DRILLS[kpi].columns:
+        current, field = model, None
+        try:
+            for name in path.split("__"):
+                field = current._meta.get_field(name)
+                current = field.related_model or current
+        except FieldDoesNotExist:
+            field = None
+        while field is not None and field.is_relation:  # a foreign key holds its target's value: an id, a code
+            field = field.target_field
+        if field is None:
+            kinds.append(exports.AUTO)
+        elif isinstance(field, models.IntegerField | models.AutoField):
+            kinds.append(exports.INTEGER)
+        elif isinstance(field, models.DateTimeField):
+            kinds.append(exports.DATETIME)
+        elif isinstance(field, models.DateField):
+            kinds.append(exports.DATE)
+        elif isinstance(field, models.DecimalField):
+            kinds.append(exports.MONEY if field.name.endswith("arr") else exports.NUMBER)
+        else:
+            kinds.append(exports.AUTO)
+    return kinds

@@ -17,12 +17,12 @@ from django.views.generic import TemplateView
 
 from cases.models import Team
 from ordermgmt.exceptions import ApplicationError
-from ordermgmt.exports import AUTO, EXPORT_CHUNK, Column, ExportFormatMixin
+from ordermgmt.exports import EXPORT_CHUNK, Column, ExportFormatMixin
 from ordermgmt.models import Region, User
 from ordermgmt.web import RoleRequiredMixin, error_text
 
 from .api.views import csv_response
-from .drills import DRILLS, drill_records
+from .drills import DRILLS, column_kinds, drill_records
 from .exports import summary_csv, summary_xlsx
 from .forms import CsatSurveyForm, scope_from_params
 from .models import CsatResponse
@@ -263,7 +263,8 @@ class DrillExportView(ExportFormatMixin, RoleRequiredMixin, View):
             records = drill_records(kpi, scope, request.GET)
         except ApplicationError as exc:
             return _bad_request(exc)
-        columns = [Column(label, AUTO) for label, _c in drill.columns]
+        kinds = column_kinds(kpi, records.model)
+        columns = [Column(label, kind) for (label, _c), kind in zip(drill.columns, kinds, strict=True)]
         name = f"{kpi}-{scope.period.key.replace(':', '_')}-{scope.region or 'all'}"
         return self.export_response(name, columns, records.iterator(chunk_size=EXPORT_CHUNK))
 

@@ -88,13 +88,13 @@ def xlsx_response(
 ) -> FileResponse:
     """A list export as an XLSX workbook: one sheet, typed cells (`types[i]` for column i: TEXT, INTEGER, NUMBER,
     MONEY, DATE, DATETIME or AUTO; default TEXT), the header row frozen with an autofilter, columns as wide as their
-    longest cell (at most 60 characters).
+    longest cell (at most 60 characters); a DATETIME column's header names the time zone of its times.
 
     Memory stays constant whatever the length of `rows` (pass a generator over `.iterator()`): XlsxWriter's
     constant_memory mode flushes each row to a temporary file and writes strings inline; the workbook is zipped into
     another temporary file that the response streams. Text is only ever written with write_string, so a cell that
     looks like a formula (`=HYPERLINK(…)`) stays text: Excel never runs it. Aware datetimes are written in the current
-    time zone (Excel has none). Rows past Excel's limit are left out, with a last row saying so.
+    time zone (Excel has none; the header says which). Rows past Excel's limit are left out, with a last row saying so.
     """
     types = list(types or [TEXT] * len(header))
     out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
@@ -111,6 +111,10 @@ def xlsx_response(
     sheet = book.add_worksheet(_sheet_name(filename))
     bold = book.add_format({"bold": True})
     formats = {kind: book.add_format({"num_format": code}) for kind, code in _NUMBER_FORMATS.items()}
+    # Excel has no time zones: a date-time column says in its header which one its times are in.
+    zone = timezone.get_current_timezone_name()
+    types += [TEXT] * (len(header) - len(types))
+    header = [f"{h} ({zone})" if kind == DATETIME else h for h, kind in zip(header, types, strict=False)]
     widths = [len(h) + 3 for h in header]  # + the autofilter's button
     for col, title in enumerate(header):
         sheet.write_string(0, col, title, bold)

@@ -128,8 +128,8 @@ def test_a_drill_export_has_typed_cells(mgr_client):
     record = dict(zip(rows[0], rows[1], strict=True))
     assert len(rows) == 2
     assert isinstance(record["Opportunity"], int)
-    assert isinstance(record["Submitted"], datetime)
-    assert isinstance(record["OM decided"], datetime)
+    assert isinstance(record["Submitted (UTC)"], datetime)
+    assert isinstance(record["OM decided (UTC)"], datetime)
     assert record["Business hours"] == 15
     assert record["Region"] == "EMEA"
 

@@ -29,7 +29,7 @@ def test_xlsx_cells_are_typed_with_formats_a_frozen_header_an_autofilter_and_wid
     sheet = open_xlsx(export_response("xlsx", "things", COLUMNS, iter(ROWS)))
     rows = xlsx_rows(sheet)
 
-    assert rows[0] == [c.header for c in COLUMNS]
+    assert rows[0] == ["Id", "Name", "Start", "Net ARR", "Submitted (UTC)", "Anything"]  # Excel has no time zones
     assert rows[1] == [1, "Café", datetime(2026, 12, 1), 1234.5, datetime(2026, 12, 5, 14, 3), 7.25]
     assert rows[2][2] is None
     assert rows[2][4] is None
@@ -57,10 +57,15 @@ def test_csv_and_xlsx_hold_the_same_rows():
     assert_same_rows(xlsx_rows(sheet), csv_rows)
 
 
-def test_aware_datetimes_are_written_in_the_current_time_zone():
+def test_aware_datetimes_are_written_in_the_current_time_zone_which_the_header_names():
     with timezone.override("America/Los_Angeles"):
         sheet = open_xlsx(xlsx_response("x.xlsx", ["At"], [[datetime(2026, 12, 5, 14, 3, tzinfo=UTC)]], [DATETIME]))
+        csv_rows = read_csv(
+            export_response("csv", "x", [Column("At", DATETIME)], [[datetime(2026, 12, 5, 14, 3, tzinfo=UTC)]])
+        )
+    assert sheet["A1"].value == "At (America/Los_Angeles)"
     assert sheet["A2"].value == datetime(2026, 12, 5, 6, 3)
+    assert csv_rows == [["At"], ["2026-12-05T06:03-08:00"]]
 
 
 def test_a_value_that_does_not_fit_its_column_type_is_written_as_text():

@@ -44,7 +44,7 @@ def test_discrepancy_xlsx_has_the_csv_rows_typed_and_only_the_specialists_region
     assert {row[3] for row in rows[1:]} == {"AMER"}
     assert "EMEA secret renewal" not in str(rows)
     assert isinstance(record["Discrepancy"], int)
-    assert isinstance(record["First seen"], datetime)
+    assert isinstance(record["First seen (UTC)"], datetime)
     assert record["Status"] == "Open"
 
 
