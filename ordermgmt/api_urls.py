@@ -10,6 +10,7 @@ from kpis.api import urls as kpis_api
 from licenses.api import urls as licenses_api
 from ordermgmt.api import schema, tokens, views
 from subscriptions.api import urls as subscriptions_api
+from webhooks.api import urls as webhooks_api
 
 app_name = "api"
 
@@ -25,6 +26,7 @@ subscriptions_api.register(router)
 cases_api.register(router)
 licenses_api.register(router)
 kpis_api.register(router)
+webhooks_api.register(router)
 
 urlpatterns = [
     path("auth/token/", tokens.TokenView.as_view(), name="token"),

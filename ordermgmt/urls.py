@@ -26,6 +26,7 @@ urlpatterns = [
     path("licenses/", include("licenses.urls")),
     path("kpis/", include("kpis.urls")),
     path("search/", include("search.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("imports/", include("imports.urls")),
     path("", include("approvals.urls")),
 ]

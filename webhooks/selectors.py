@@ -19,9 +19,10 @@ def webhook_endpoint_list() -> QuerySet[WebhookEndpoint]:
     )
 
 
-def webhook_delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
-    """An endpoint's deliveries, newest first, with their events."""
-    return WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event").order_by("-created_at", "-pk")
+def webhook_delivery_list(*, endpoint: WebhookEndpoint | None = None) -> QuerySet[WebhookDelivery]:
+    """Deliveries (of one endpoint, or all), newest first, with their events."""
+    deliveries = WebhookDelivery.objects.select_related("event").order_by("-created_at", "-pk")
+    return deliveries if endpoint is None else deliveries.filter(endpoint=endpoint)
 
 
 def webhook_attempt_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookAttempt]:
