@@ -228,3 +228,25 @@ def test_the_sweeper_publishes_due_rows_after_the_grace_and_frees_stale_claims(
     published.clear()
     with time_machine.travel("2026-12-01 11:00:00Z", tick=False):
         assert services.webhook_deliveries_sweep() == 0
+
+
+def test_the_readme_example_verifies_a_real_delivery(django_capture_on_commit_callbacks):
+    """The 5-line receiver check in README ("Webhooks") is run as written against a request we really sent."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    snippet = re.search(r"## Webhooks.*?```python\n(.*?)```", readme, re.S).group(1)
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 - our own README
+
+    with Receiver() as receiver:
+        endpoint, secret = _endpoint(receiver.url)
+        _emit(django_capture_on_commit_callbacks)
+        services.webhook_delivery_send(delivery_id=WebhookDelivery.objects.get().pk)
+
+    [request] = receiver.requests
+    header = request.headers[signing.SIGNATURE_HEADER]
+    assert namespace["verify"](secret, header, request.body)
+    assert not namespace["verify"](secret, header, request.body.replace(b"case", b"CASE"))
+    assert not namespace["verify"]("whsec_other", header, request.body)
