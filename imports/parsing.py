@@ -128,8 +128,11 @@ def _drop_report_footer(dataset: tablib.Dataset) -> None:
 
 
 def _csv_dataset(text: str) -> tablib.Dataset:
+    # A report re-saved by Excel in a European locale separates with semicolons: read the header line to tell.
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
     try:
-        dataset = tablib.Dataset().load(text, format="csv")
+        dataset = tablib.Dataset().load(text, format="csv", delimiter=delimiter)
     except Exception as exc:  # tablib raises its own and the csv module's errors for a malformed file
         raise ValidationError({"file": [f"Not a readable CSV file: {exc}."]}) from None
     _drop_report_footer(dataset)

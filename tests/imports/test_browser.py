@@ -9,10 +9,15 @@ from playwright.sync_api import expect
 
 from imports.models import ImportRun
 from ordermgmt.models import Opportunity
+from tests.browser import axe_violations
 from tests.imports import files
 from tests.ordermgmt.factories import ManagerFactory, RepFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _serious(page) -> list[dict]:
+    return [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
 
 
 def _watch_csp(page) -> list[str]:
@@ -32,6 +37,7 @@ def test_upload_shows_the_dry_run_result_then_the_import_progress(browser_as, sc
 
     # when: the manager uploads it from the import page
     page.goto("/imports/")
+    assert _serious(page) == []
     page.get_by_label("Salesforce export").set_input_files(str(export))
     page.get_by_role("button", name="Check file (dry run)").click()
 
@@ -48,6 +54,7 @@ def test_upload_shows_the_dry_run_result_then_the_import_progress(browser_as, sc
     expect(rows.first).to_contain_text("required, but empty.")
     expect(page.get_by_test_id("import-error-report")).to_be_visible()
     screenshot(page, "import_dry_run")
+    assert _serious(page) == []
 
     # when: they import it
     page.get_by_test_id("import-start").click()

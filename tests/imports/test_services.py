@@ -277,3 +277,15 @@ def test_a_run_whose_worker_died_is_resumed_where_it_stopped():
     assert resumed.counts["created"] == services.CHUNK
     assert resumed.counts["unchanged"] == 10
     assert Opportunity.objects.count() == services.CHUNK + 10
+
+
+def test_a_semicolon_separated_latin1_export_reads_like_the_original():
+    rep = RepFactory(email="ann@example.com")
+    record = files.good_row(1, rep.email)
+    record["Account Name"] = "Müller AG"
+    text = files.to_csv([record], footer=False).decode("utf-8-sig").replace('","', '";"')
+
+    run = _run(ManagerFactory(), text.encode("cp1252"), dry_run=False)
+
+    assert run.rows.get().outcome == "created"
+    assert Account.objects.get().name == "Müller AG"
