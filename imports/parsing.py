@@ -96,7 +96,7 @@ def _flatten(record: dict, prefix: str = "") -> dict[str, object]:
 def _json_dataset(text: str) -> tablib.Dataset:
     try:
         body = json.loads(text, parse_float=Decimal)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # a hostile file nests arrays until the decoder gives up
         raise ValidationError({"file": [f"Not valid JSON: {exc}."]}) from None
     records = body.get("records") if isinstance(body, dict) else body
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):

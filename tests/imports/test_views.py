@@ -185,3 +185,18 @@ def test_the_command_writes_the_error_report(tmp_path):
     lines = list(csv.reader(report.open(encoding="utf-8-sig")))
     assert lines[1][0] == "10"
     assert lines[1][3] == "Amount"
+
+
+def test_hostile_files_answer_400_and_the_error_report_defuses_formulas():
+    client = _client(ManagerFactory())
+    assert _upload(client, b"[" * 100_000, "deep.json").status_code == 400
+    assert _upload(client, b"x" * (services.MAX_BYTES + 1), "big.csv").status_code == 400
+
+    record = files.good_row(1, "nobody@nowhere.example")
+    record["Opportunity Name"] = '=HYPERLINK("http://evil.example","click")'
+    run = services.import_run_create(
+        actor=ManagerFactory(), filename="x.csv", data=files.to_csv([record]), enqueue=False
+    )
+    services.import_run_execute(run_id=run.pk)
+    report = b"".join(client.get(f"/imports/runs/{run.pk}/errors.csv").streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK" in report
