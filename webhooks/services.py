@@ -334,13 +334,35 @@ def webhook_attempt_record(
     return outcome
 
 
+@transaction.atomic
+def webhook_stale_claims_release(*, now: datetime) -> int:
+    """Deliveries claimed longer ago than any attempt can last belong to a worker that died mid-request: log the
+    attempt as lost and make them due again. Rows another sweeper holds are skipped."""
+    stale = list(
+        WebhookDelivery.objects.select_for_update(skip_locked=True)
+        .filter(status=WebhookDelivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        .values_list("pk", "attempts", "claimed_at")
+    )
+    if not stale:
+        return 0
+    error = "No answer recorded: the worker was lost during the attempt."
+    WebhookAttempt.objects.bulk_create(
+        [
+            WebhookAttempt(delivery_id=pk, number=attempts, started_at=claimed_at, duration_ms=0, error=error)
+            for pk, attempts, claimed_at in stale
+        ]
+    )
+    WebhookDelivery.objects.filter(pk__in=[pk for pk, _, _ in stale]).update(
+        status=WebhookDelivery.Status.PENDING, next_attempt_at=now, claimed_at=None, last_error=error
+    )
+    return len(stale)
+
+
 def webhook_deliveries_sweep(*, now: datetime | None = None, grace_seconds: int = 30, limit: int = 500) -> int:
     """Publish due deliveries that no message is carrying (broker down at commit, a lost countdown, a worker killed
     mid-request); returns how many were published. Safe to run often and twice at once: the send claims."""
     now = now or timezone.now()
-    WebhookDelivery.objects.filter(status=WebhookDelivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        status=WebhookDelivery.Status.PENDING, next_attempt_at=now, claimed_at=None
-    )
+    webhook_stale_claims_release(now=now)
     # Give the after-commit publish and the countdown messages their chance first.
     ids = list(
         WebhookDelivery.objects.filter(

@@ -222,6 +222,7 @@ def test_the_sweeper_publishes_due_rows_after_the_grace_and_frees_stale_claims(
         assert services.webhook_deliveries_sweep(grace_seconds=0) == 1
     delivery.refresh_from_db()
     assert delivery.status == "pending"
+    assert "worker was lost" in WebhookAttempt.objects.get().error  # the lost attempt is in the log
 
     # a deactivated endpoint's deliveries wait
     services.webhook_endpoint_update(actor=ManagerFactory(), endpoint_id=endpoint.pk, is_active=False)
