@@ -71,13 +71,14 @@ def detect_format(filename: str, data: bytes) -> str:
 
 
 def decode(data: bytes) -> str:
-    """The file's text: UTF-8 (a byte order mark dropped), else Windows-1252 / Latin-1 as older exports write it."""
+    """The file's text: UTF-8 (a byte order mark dropped), else Windows-1252 / Latin-1 as older exports write it.
+    NUL characters are dropped: no export has them, and PostgreSQL text cannot hold them."""
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            return data.decode(encoding)
+            return data.decode(encoding).replace("\x00", "")
         except UnicodeDecodeError:
             continue
-    return data.decode("latin-1")
+    return data.decode("latin-1").replace("\x00", "")
 
 
 def _flatten(record: dict, prefix: str = "") -> dict[str, object]:
@@ -133,6 +134,8 @@ def _csv_dataset(text: str) -> tablib.Dataset:
     delimiter = ";" if header.count(";") > header.count(",") else ","
     try:
         dataset = tablib.Dataset().load(text, format="csv", delimiter=delimiter)
+    except tablib.InvalidDimensions:
+        raise ValidationError({"file": ["A row has more cells than the header row has columns."]}) from None
     except Exception as exc:  # tablib raises its own and the csv module's errors for a malformed file
         raise ValidationError({"file": [f"Not a readable CSV file: {exc}."]}) from None
     _drop_report_footer(dataset)

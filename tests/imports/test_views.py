@@ -191,6 +191,11 @@ def test_hostile_files_answer_400_and_the_error_report_defuses_formulas():
     client = _client(ManagerFactory())
     assert _upload(client, b"[" * 100_000, "deep.json").status_code == 400
     assert _upload(client, b"x" * (services.MAX_BYTES + 1), "big.csv").status_code == 400
+    ragged = _upload(client, files.to_csv([files.good_row(1, "a@b.example")], footer=False) + b"x," * 20 + b"\n")
+    assert ragged.status_code == 400
+    assert b"more cells than the header row" in ragged.content
+    nul = files.to_csv([files.good_row(1, "a@b.example")]).replace(b"Deal 1", b"Deal\x001")
+    assert _upload(client, nul).status_code == 302  # NUL dropped, not a 500
 
     record = files.good_row(1, "nobody@nowhere.example")
     record["Opportunity Name"] = '=HYPERLINK("http://evil.example","click")'
