@@ -205,3 +205,18 @@ def test_hostile_files_answer_400_and_the_error_report_defuses_formulas():
     services.import_run_execute(run_id=run.pk)
     report = b"".join(client.get(f"/imports/runs/{run.pk}/errors.csv").streaming_content).decode("utf-8-sig")
     assert "'=HYPERLINK" in report
+
+
+@pytest.mark.parametrize("url", ["/admin/imports/importrun/?status__exact=done", "/admin/imports/externalref/?q=006"])
+def test_the_admin_lists_runs_and_mappings_read_only(url):
+    manager = ManagerFactory(is_staff=True, is_superuser=True)
+    services.import_run_execute(
+        run_id=services.import_run_create(
+            actor=manager, filename="x.csv", data=files.to_csv([files.good_row(1, "a@b.example")]), enqueue=False
+        ).pk
+    )
+
+    response = _client(manager).get(url)
+
+    assert response.status_code == 200
+    assert b" to view | " in response.content  # read-only: "Select ... to view", not "to change"
