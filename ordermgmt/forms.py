@@ -24,3 +24,22 @@ class EmailPreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["email_kinds"].choices = NOTIFICATION_KINDS
         self.fields["email_kinds"].widget.attrs["class"] = "form-check-input"
+
+
+class TimeZoneForm(forms.Form):
+    """The zone the pages show and read times in; blank follows the region's."""
+
+    time_zone = forms.ChoiceField(
+        choices=(),
+        required=False,
+        label="Time zone",
+        help_text="Every time on the pages is shown in this zone, named beside it, and the times you type are read "
+        "in it. The API always answers in UTC.",
+    )
+
+    def __init__(self, *args, default_label: str = "UTC", **kwargs):
+        from .zones import zone_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("", f"Default: {default_label}"), *zone_choices()]
+        self.fields["time_zone"].widget.attrs["class"] = "form-select form-select-sm"

@@ -1,8 +1,10 @@
-"""Project middleware: a Content-Security-Policy header, and a clean 503 when the database is gone."""
+"""Project middleware: a Content-Security-Policy header, a clean 503 when the database is gone, the viewer's time
+zone."""
 
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from pghistory.middleware import HistoryMiddleware as PghistoryMiddleware
 
 from .database import is_connection_error, is_postgresql
@@ -63,3 +65,25 @@ class DatabaseUnavailableMiddleware:
         if request.path.startswith("/api/") or request.path == "/healthz":
             return JsonResponse({"detail": message}, status=503)
         return render(request, "503.html", {"message": message}, status=503)
+
+
+class TimeZoneMiddleware:
+    """Pages show and read times in the viewer's zone (`ordermgmt.zones.user_zone`): their setting, else their
+    region's, else UTC. The API stays in UTC: its datetimes are ISO 8601 with the UTC offset (API.md), and DRF
+    would otherwise render and parse them in the active zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .zones import user_zone
+
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or user is None or not user.is_authenticated:
+            timezone.deactivate()
+            return self.get_response(request)
+        timezone.activate(user_zone(user))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/read/", views.NotificationReadView.as_view(), name="notifications_read"),
     path("notifications/count/", views.notification_count, name="notifications_count"),
     path("notifications/settings/", views.NotificationSettingsView.as_view(), name="notification_settings"),
+    path("settings/", views.UserSettingsView.as_view(), name="user_settings"),
     path("tokens/", views.TokenListView.as_view(), name="tokens"),
     path("tokens/<int:pk>/<str:action>/", views.TokenActionView.as_view(), name="token_action"),
     path("", views.HomeView.as_view(), name="home"),

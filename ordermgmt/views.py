@@ -9,13 +9,14 @@ from django.db import connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
 
 from . import selectors, services, web
 from .api.throttling import ClientScopedRateThrottle
 from .exceptions import NotVisibleError
-from .forms import EmailPreferencesForm, SignInForm
+from .forms import EmailPreferencesForm, SignInForm, TimeZoneForm
 from .models import NOTIFICATION_KINDS
 
 
@@ -125,6 +126,33 @@ class NotificationSettingsView(LoginRequiredMixin, View):
         services.user_email_preferences_set(user=request.user, muted_kinds=muted)
         messages.success(request, f"Saved: {len(wanted)} kind(s) by email, {len(muted)} in product only.")
         return redirect("notification_settings")
+
+
+class UserSettingsView(LoginRequiredMixin, View):
+    """Your settings: the time zone the pages use (blank: your region's, else UTC); links to the email settings."""
+
+    template_name = "ordermgmt/user_settings.html"
+
+    def form(self, data=None) -> TimeZoneForm:
+        from .zones import region_zone
+
+        user = self.request.user
+        default = f"your region's, {region_zone(user.region_id).key}" if user.region_id else "UTC"
+        return TimeZoneForm(data, initial={"time_zone": user.time_zone}, default_label=default)
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": self.form(), "now": timezone.now()})
+
+    def post(self, request):
+        form = self.form(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Your settings were not saved: choose a time zone from the list.")
+            return render(request, self.template_name, {"form": form, "now": timezone.now()}, status=400)
+        from .zones import user_zone
+
+        services.user_time_zone_set(user=request.user, time_zone=form.cleaned_data["time_zone"])
+        messages.success(request, f"Saved: times now show in {user_zone(request.user).key}.")
+        return redirect("user_settings")
 
 
 @login_required

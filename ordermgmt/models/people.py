@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.functional import cached_property
 
-from .regions import Region
+from .regions import Region, validate_timezone
 
 
 class UserQuerySet(models.QuerySet):
@@ -64,6 +64,12 @@ class User(AbstractUser):
 
     muted_email_kinds = models.JSONField(
         default=list, blank=True, help_text="Notification kinds this person gets in product only, without an email."
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="IANA time zone the pages show and read times in; blank: the region's (no region: UTC).",
     )
 
     objects = OrderUserManager()

@@ -35,6 +35,7 @@ from .people import (
     user_dated_coverage_remove,
     user_email_preferences_set,
     user_out_of_office_set,
+    user_time_zone_set,
     user_upsert,
 )
 
@@ -76,5 +77,6 @@ __all__ = [
     "user_dated_coverage_remove",
     "user_email_preferences_set",
     "user_out_of_office_set",
+    "user_time_zone_set",
     "user_upsert",
 ]

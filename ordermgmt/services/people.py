@@ -15,6 +15,7 @@ from ..models import (
     ApiToken,
     DatedCoverage,
     User,
+    validate_timezone,
 )
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,21 @@ def user_email_preferences_set(*, user: User, muted_kinds: list[str]) -> User:
         raise ValidationError({"muted_email_kinds": [f"Unknown notification kind(s): {', '.join(unknown)}."]})
     user.muted_email_kinds = sorted(set(muted_kinds))
     user.save(update_fields=["muted_email_kinds"])
+    return user
+
+
+@transaction.atomic
+def user_time_zone_set(*, user: User, time_zone: str) -> User:
+    """The zone `user` sees and types times in on the pages; blank: their region's (no region: UTC). An unknown
+    zone is a 400 naming the field."""
+    time_zone = time_zone.strip()
+    if time_zone:
+        try:
+            validate_timezone(time_zone)
+        except ValidationError as exc:
+            raise ValidationError({"time_zone": exc.messages}) from exc
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
     return user
 
 

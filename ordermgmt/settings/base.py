@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ordermgmt.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -111,6 +112,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ordermgmt.context_processors.navigation",
             ],
+            # `|local`, `|in_zone`, `{% region_and_local %}` on every page: times name their zone (ordermgmt/zones.py)
+            "builtins": ["ordermgmt.templatetags.zones"],
         },
     },
 ]
