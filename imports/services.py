@@ -245,7 +245,8 @@ def _execute_real(run: ImportRun, importer: _Importer) -> None:
         results = [(line, importer.row(row)) for line, row in chunk]
         with transaction.atomic():
             _record(run, results)
-            ImportRun.objects.filter(pk=run.pk).update(processed=min(start + CHUNK, len(rows)))
+            # The counts so far travel with the progress, so the page shows them growing.
+            ImportRun.objects.filter(pk=run.pk).update(processed=min(start + CHUNK, len(rows)), counts=_counts(run))
 
 
 def _record(run: ImportRun, results: list[tuple[int, RowResult]]) -> None:

@@ -96,11 +96,12 @@ def test_the_progress_bar_moves_while_an_import_runs(browser_as, screenshot):
     expect(bar).to_have_attribute("value", "20")
 
     # when: the worker gets further
-    ImportRun.objects.filter(pk=run.pk).update(processed=150)
+    ImportRun.objects.filter(pk=run.pk).update(processed=150, counts={"created": 140, "refused": 10})
 
     # then: the polled fragment moves the bar without a reload; finishing reloads the page with the result
     expect(bar).to_have_attribute("value", "75", timeout=8_000)
     expect(page.get_by_test_id("import-progress-value")).to_have_text("150 of 200 rows")
+    expect(page.get_by_test_id("import-counts").locator('[data-count="refused"]')).to_have_text("Refused: 10")
     screenshot(page, "import_progress_running")
     ImportRun.objects.filter(pk=run.pk).update(processed=200, status="done", counts={"created": 200})
     expect(page.get_by_test_id("import-status")).to_have_attribute("data-status", "done", timeout=8_000)
