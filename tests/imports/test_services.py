@@ -289,3 +289,38 @@ def test_a_semicolon_separated_latin1_export_reads_like_the_original():
 
     assert run.rows.get().outcome == "created"
     assert Account.objects.get().name == "Müller AG"
+
+
+@pytest.mark.parametrize(
+    ("salesforce", "ours"),
+    [
+        ("Prospecting", "1-discovery"),
+        ("Qualification", "1-discovery"),
+        ("Needs Analysis", "2-scoping"),
+        ("Value Proposition", "3-technical_evaluation"),
+        ("Id. Decision Makers", "3-technical_evaluation"),
+        ("Perception Analysis", "3-technical_evaluation"),
+        ("Proposal/Price Quote", "4-proposal"),
+        ("Negotiation/Review", "5-negotiating"),
+        ("Closed Lost", "8-closed_lost"),
+        ("0-Pending Acceptance", "0-pending_acceptance"),
+        ("6-awaiting_signature", "6-awaiting_signature"),
+        ("  4-PROPOSAL ", "4-proposal"),
+    ],
+)
+def test_salesforce_stage_names_map_to_our_stages(salesforce, ours):
+    assert services.STAGES[services._norm(salesforce)] == ours
+
+
+@pytest.mark.parametrize("stage", ["Closed Won", "7-Closing", "10-Duplicate"])
+def test_workflow_stages_are_refused_naming_the_stage_column(stage):
+    rep = RepFactory(email="ann@example.com")
+    record = files.good_row(1, rep.email)
+    record["Stage"] = stage
+
+    run = _run(ManagerFactory(), files.to_csv([record]), dry_run=False)
+
+    row = run.rows.get()
+    assert (row.outcome, row.column) == ("refused", "Stage")
+    assert "approval workflow" in row.reason
+    assert not Opportunity.objects.exists()
