@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from ordermgmt.api.permissions import has_role
@@ -40,6 +41,7 @@ class _UpsertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Read for specialists, managers and billing; POST upserts (integration, specialists, managers)."""
 
     upsert = None
+    key = ""  # the field the upsert matches on
 
     def get_permissions(self):
         return [CanFeed()] if self.action == "create" else [CanRead()]
@@ -47,11 +49,27 @@ class _UpsertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request, *args, **kwargs):
         payload = self.get_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        obj, created = type(self).upsert(data=dict(payload.validated_data))
+        data = dict(payload.validated_data)
+        self._require_in_scope(data)
+        obj, created = type(self).upsert(data=data)
         obj = self.get_queryset().get(pk=obj.pk)
         return Response(
             self.get_serializer(obj).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+    def _require_in_scope(self, data: dict) -> None:
+        """A specialist feeds only their regions' records: the customer named, and the record the key names if it
+        exists (otherwise the upsert wrote outside the scope and the answer, read back in it, was a 500)."""
+        user = self.request.user
+        if user.is_superuser or not user.is_specialist:
+            return
+        lookup = {self.key: data[self.key]}
+        existing = self.get_queryset().model.objects.filter(**lookup)
+        account = data.get("account")
+        if (account is not None and account.region_id not in user.region_codes()) or (
+            existing.exists() and not self.get_queryset().filter(**lookup).exists()
+        ):
+            raise PermissionDenied("Specialists send only their regions' records.")
 
 
 @extend_schema(responses={200: SubscriptionSerializer, 201: SubscriptionSerializer, **ERRORS})
@@ -63,6 +81,7 @@ class SubscriptionViewSet(_UpsertViewSet):
     search_fields = ["name"]
     ordering_fields = ["name", "term_end", "id"]
     upsert = staticmethod(services.subscription_upsert)
+    key = "name"
 
     def get_queryset(self):
         return selectors.subscription_list(user=self.request.user)
@@ -77,6 +96,7 @@ class InvoiceViewSet(_UpsertViewSet):
     search_fields = ["number"]
     ordering_fields = ["invoice_date", "number", "id"]
     upsert = staticmethod(services.invoice_upsert)
+    key = "number"
 
     def get_queryset(self):
         return selectors.invoice_list(user=self.request.user)
