@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from approvals import selectors as approval_selectors
-from ordermgmt.exceptions import ApplicationError, Conflict
+from ordermgmt.exceptions import ApplicationError, Conflict, NotVisibleError, PermissionDeniedError
 from ordermgmt.exports import DATETIME, EXPORT_CHUNK, Column, ExportFormatMixin
 from ordermgmt.web import sort_by
 
@@ -261,6 +261,10 @@ class _CaseActionView(LoginRequiredMixin, View):
             messages.success(request, text)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
+        except NotVisibleError as exc:
+            raise Http404 from exc
+        except PermissionDeniedError as exc:  # a role that may not act gets the 403 page, as from the API
+            raise PermissionDenied(exc.message) from exc
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("cases:detail", pk=case.pk)
