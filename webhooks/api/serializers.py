@@ -14,7 +14,7 @@ EVENT_KIND_CHOICES = sorted(EVENT_KINDS)
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     event_kinds = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_KIND_CHOICES), allow_empty=False)
     secret_hint = serializers.CharField(read_only=True, help_text="The secret's last characters.")
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = WebhookEndpoint
