@@ -152,6 +152,8 @@ def import_run_start(*, actor: User | None, dry_run_id: int, enqueue: bool = Tru
 
     Conflict (409) unless the dry run is done; starting it twice while the first import is active answers that one.
     """
+    if actor is not None and not may_import(actor):
+        raise PermissionDeniedError("Managers, Deal Desk and sales reps (their own deals) import opportunities.")
     with transaction.atomic():
         dry = ImportRun.objects.select_for_update().get(pk=dry_run_id)
         if not dry.dry_run or dry.status != ImportRun.Status.DONE:

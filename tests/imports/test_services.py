@@ -324,3 +324,14 @@ def test_workflow_stages_are_refused_naming_the_stage_column(stage):
     assert (row.outcome, row.column) == ("refused", "Stage")
     assert "approval workflow" in row.reason
     assert not Opportunity.objects.exists()
+
+
+def test_only_an_importer_starts_the_import_of_a_dry_run():
+    from ordermgmt.exceptions import PermissionDeniedError
+
+    manager = ManagerFactory()
+    dry = _run(manager, files.to_csv([files.good_row(1, "a@b.example")]), dry_run=True)
+
+    with pytest.raises(PermissionDeniedError):
+        services.import_run_start(actor=UserFactory(role="billing", region=None), dry_run_id=dry.pk, enqueue=False)
+    assert services.import_run_start(actor=manager, dry_run_id=dry.pk, enqueue=False).dry_run_of == dry
