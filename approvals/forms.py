@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.urls import reverse_lazy
+from django.utils import timezone
 
 from ordermgmt.models import Contact, Document, Opportunity, Quote, Region, User
 from ordermgmt.services import EDITABLE_FIELDS, QUOTE_FIELDS
@@ -221,34 +222,44 @@ class CoverageForm(forms.Form):
     ends_on = forms.DateField(required=False, widget=DateInput, label="Until")
 
 
-class OutOfOfficeForm(forms.Form):
-    """An absence and its backup. Times are typed and shown in `tz` (the specialist's region), and named so."""
+class ZonedDateTimeField(forms.DateTimeField):
+    """A date-time typed and shown in its own zone `tz`, whichever zone the request activated (the viewer's).
 
-    start = forms.DateTimeField(required=False, widget=DateTimeInput, label="Out from")
-    end = forms.DateTimeField(required=False, widget=DateTimeInput, label="Until")
+    Django's DateTimeField reads and shows times in the active zone; this one overrides it with `tz` for both, so a
+    nonexistent or ambiguous wall-clock time (a DST change) is refused in the zone it is typed in.
+    """
+
+    widget = DateTimeInput
+
+    def __init__(self, *, tz: ZoneInfo | None = None, **kwargs):
+        self.tz = tz or ZoneInfo("UTC")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        with timezone.override(self.tz):
+            return super().prepare_value(value)
+
+    def to_python(self, value):
+        with timezone.override(self.tz):
+            return super().to_python(value)
+
+
+class OutOfOfficeForm(forms.Form):
+    """An absence and its backup. Times are typed and shown in `tz` (the specialist's region, not the viewer's
+    zone: the absence follows the team's working day), and named so."""
+
+    start = ZonedDateTimeField(required=False, label="Out from")
+    end = ZonedDateTimeField(required=False, label="Until")
     backup = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Backup")
 
     def __init__(self, *args, backups=None, tz: ZoneInfo | None = None, **kwargs):
         self.tz = tz or ZoneInfo("UTC")
-        initial = dict(kwargs.pop("initial", None) or {})
-        for name in ("start", "end"):
-            if initial.get(name) is not None:
-                initial[name] = initial[name].astimezone(self.tz)
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(*args, **kwargs)
         self.fields["backup"].queryset = backups if backups is not None else User.objects.none()
         for name in ("start", "end"):
+            self.fields[name].tz = self.tz
             self.fields[name].label = f"{self.fields[name].label} ({self.tz.key})"
         _bootstrap(self)
-
-    def _in_zone(self, value):
-        """The typed wall-clock time read in the form's zone (Django reads it in the server's)."""
-        return value.replace(tzinfo=None).replace(tzinfo=self.tz) if value is not None else None
-
-    def clean_start(self):
-        return self._in_zone(self.cleaned_data["start"])
-
-    def clean_end(self):
-        return self._in_zone(self.cleaned_data["end"])
 
 
 class QuestionForm(forms.Form):

@@ -82,8 +82,25 @@ class TimeZoneMiddleware:
         if request.path.startswith("/api/") or user is None or not user.is_authenticated:
             timezone.deactivate()
             return self.get_response(request)
-        timezone.activate(user_zone(user))
+        zone = user_zone(user)
+        timezone.activate(zone)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             timezone.deactivate()
+        if response.streaming and not response.is_async:
+            # A streamed export (CSV) renders its rows after this returns: keep the viewer's zone for those too.
+            response.streaming_content = _in_zone(zone, response.streaming_content)
+        return response
+
+
+def _in_zone(zone, chunks):
+    """`chunks`, each one produced with `zone` active (and nothing else in the thread affected between them)."""
+    iterator = iter(chunks)
+    while True:
+        with timezone.override(zone):
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+        yield chunk

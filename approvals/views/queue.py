@@ -22,6 +22,7 @@ from ordermgmt.calendar import in_business_hours
 from ordermgmt.exceptions import ApplicationError
 from ordermgmt.exports import DATE, DATETIME, EXPORT_CHUNK, INTEGER, MONEY, Column, ExportFormatMixin
 from ordermgmt.web import RoleRequiredMixin, run_service, safe_next
+from ordermgmt.zones import zone, zone_name
 
 from .. import selectors, services
 from ..filters import QueueFilterSet
@@ -65,6 +66,8 @@ def queue_rows(rows, *, now, stage: str, reviewers=None, start: int = 1) -> list
     regions = selectors.region_calendars()
     ticking = {code: SafeString("1" if in_business_hours(now, region) else "0") for code, region in regions.items()}
     tz = timezone.get_current_timezone()
+    viewer_zone = zone_name(tz)
+    region_zones = {code: zone(region.timezone) for code, region in regions.items()}
     review_url, claim_url, assign_url = (_pk_url(f"approvals:{n}") for n in ("review", "claim", "assign"))
     options = [
         (
@@ -82,6 +85,7 @@ def queue_rows(rows, *, now, stage: str, reviewers=None, start: int = 1) -> list
         pk = SafeString(row["opportunity_id"])
         claimed = row["claimed_by_id"]
         hours = hours_remaining(row["sla_due_at"], region)
+        region_tz = region_zones[row["region_id"]]
         if reviewers is not None and claimed not in options_by_selected:
             # mark_safe: joins pieces that format_html escaped
             options_by_selected[claimed] = mark_safe(
@@ -110,7 +114,7 @@ def queue_rows(rows, *, now, stage: str, reviewers=None, start: int = 1) -> list
                 "original_region": row["original_region_id"],
                 "start_date": SafeString(f"{row['start_date']:%Y-%m-%d}"),
                 "net_arr": SafeString(f"{row['net_arr']:,.2f}"),
-                "submitted_at": SafeString(f"{row['submitted_at'].astimezone(tz):%m-%d %H:%M}"),
+                "submitted_at": SafeString(f"{row['submitted_at'].astimezone(tz):%m-%d %H:%M} {viewer_zone}"),
                 "escalated": row["escalated"],
                 "escalation_reason": row["escalation_reason"],
                 "period_end": period_end_flag(row["submitted_at"]),
@@ -118,6 +122,11 @@ def queue_rows(rows, *, now, stage: str, reviewers=None, start: int = 1) -> list
                 "closes_this_month": closes_this_month(row["start_date"], now),
                 "sla_state": sla_state(now=now, at_risk_at=row["sla_at_risk_at"], due_at=row["sla_due_at"]),
                 "sla_due": SafeString(row["sla_due_at"].astimezone(tz).isoformat()),
+                # The due time on the queue region's clock, and on the viewer's when it reads differently (#21).
+                "sla_due_region": SafeString(f"{row['sla_due_at'].astimezone(region_tz):%m-%d %H:%M} {region_tz.key}"),
+                "sla_due_viewer": ""
+                if region_tz.key == viewer_zone
+                else SafeString(f"{row['sla_due_at'].astimezone(tz):%m-%d %H:%M} {viewer_zone}"),
                 "hours_remaining": SafeString(f"{hours:.2f}"),
                 "hours_remaining_short": SafeString(_one_decimal(hours)),
                 "ticking": ticking[row["region_id"]],

@@ -88,7 +88,7 @@ def test_queue_xlsx_has_the_csv_rows_with_typed_cells_a_frozen_header_and_a_filt
     assert first["Position"] == 1
     assert isinstance(first["Opportunity id"], int)
     assert isinstance(first["Start date"], datetime)
-    assert isinstance(first["Submitted (UTC)"], datetime)
+    assert isinstance(first["Submitted (America/Los_Angeles)"], datetime)  # the viewer's zone, an AMER specialist's
     assert isinstance(first["Net ARR"], int | float)
     assert sheet.cell(row=2, column=header.index("Net ARR") + 1).number_format == "#,##0.00"
     assert sheet.cell(row=2, column=header.index("Start date") + 1).is_date
