@@ -31,6 +31,7 @@ QUICK = {
     "reconciliation.py": ["--subscriptions", "5000", "--runs", "3", "--database", "om_bench_recon_quick"],
     "kpis.py": ["--quick"],
     "load.py": ["--quick"],
+    "exports.py": ["--rows", "20000", "--small", "5000", "--runs", "1", "--database", "om_bench_exports_quick"],
 }
 
 

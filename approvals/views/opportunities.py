@@ -109,9 +109,11 @@ class MyOpportunitiesExportView(ExportFormatMixin, MyOpportunitiesView):
     """The list as CSV or XLSX (`export_format`) with the same filters and sort (every row, not one page)."""
 
     def get(self, request, *args, **kwargs):
+        # the labels looked up once: get_FOO_display() rebuilds the choices on every call (a fifth of a row's time)
+        stages, statuses = dict(Opportunity.Stage.choices), dict(Opportunity.ApprovalStatus.choices)
         rows = (
-            [o.pk, o.name, o.account.name, o.owner, o.region_id, o.get_stage_display()]
-            + [o.get_approval_status_display(), o.start_date, o.close_date, o.net_arr]
+            [o.pk, o.name, o.account.name, o.owner, o.region_id, stages.get(o.stage, o.stage)]
+            + [statuses.get(o.approval_status, o.approval_status), o.start_date, o.close_date, o.net_arr]
             + [o.primary_quote.number if o.primary_quote else ""]
             for o in self.rows()[0].iterator(chunk_size=EXPORT_CHUNK)
         )
