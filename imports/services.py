@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -297,6 +297,11 @@ def _counts(run: ImportRun) -> dict[str, int]:
 # One row
 
 
+class _Ref(NamedTuple):
+    pk: int
+    object_id: int
+
+
 @dataclass
 class _Clean:
     external_id: str
@@ -327,6 +332,8 @@ class _Importer:
         self.actor, self.run, self.parsed = actor, run, parsed
         self.comment = f"Salesforce import ({run.filename}, run {run.pk})"
         self.regions = {region.pk: region for region in Region.objects.all()}
+        self.refs = self._load_refs()
+        self.pending: list[tuple[str, str, _Ref]] = []
         self.reps: dict[str, list[User]] = {}
         for rep in User.objects.with_role(User.Role.SALES_REP).exclude(email=""):
             self.reps.setdefault(rep.email.lower(), []).append(rep)
@@ -450,10 +457,11 @@ class _Importer:
     def row(self, row: dict[str, str]) -> RowResult:
         """Check and write one row in its own savepoint: all of it, or (refused) none of it."""
         external_id, name = row.get("external_id", ""), row.get("name", "")
+        self.pending = []
         try:
             clean = self.clean(row)
             with transaction.atomic():
-                return self._write(clean)
+                result = self._write(clean)
         except RowRefused as exc:
             return RowResult("refused", external_id, name, column=exc.column, reason=exc.reason)
         except ApplicationError as exc:
@@ -470,6 +478,10 @@ class _Importer:
                 column=self.col("external_id"),
                 reason="written by another import at the same time: import the file again.",
             )
+        # The row is written: the mappings it made join the cache (a refused row's were rolled back with it).
+        for kind, external_id, entry in self.pending:
+            self.refs[kind][external_id] = entry
+        return result
 
     FIELD_COLUMNS = {
         "name": "name",
@@ -496,18 +508,34 @@ class _Importer:
             return self.col("external_id"), f"{key.replace('_', ' ')}: {' '.join(errors)}"
         return self.col("external_id"), " ".join(exc.messages)
 
-    def _ref(self, kind: str, external_id: str) -> ExternalRef | None:
-        if not external_id:
-            return None
-        return ExternalRef.objects.filter(kind=kind, external_id=external_id).first()
+    def _load_refs(self) -> dict[str, dict[str, _Ref]]:
+        """The mappings of every Salesforce Id the file names, read once (in chunks), so a row looks them up in
+        memory; the rows add theirs as they are written."""
+        refs: dict[str, dict[str, _Ref]] = {kind: {} for kind in ExternalRef.Kind.values}
+        for kind, field_name in (
+            (ExternalRef.Kind.ACCOUNT, "account_id"),
+            (ExternalRef.Kind.CONTACT, "contact_id"),
+            (ExternalRef.Kind.OPPORTUNITY, "external_id"),
+        ):
+            ids = sorted({row[field_name] for row in self.parsed.rows if row.get(field_name)})
+            for start in range(0, len(ids), 1000):
+                found = ExternalRef.objects.filter(kind=kind, external_id__in=ids[start : start + 1000])
+                for external_id, pk, object_id in found.values_list("external_id", "pk", "object_id"):
+                    refs[kind][external_id] = _Ref(pk, object_id)
+        return refs
 
-    def _map(self, kind: str, external_id: str, object_id: int, ref: ExternalRef | None) -> None:
+    def _ref(self, kind: str, external_id: str) -> _Ref | None:
+        return self.refs[kind].get(external_id) if external_id else None
+
+    def _map(self, kind: str, external_id: str, object_id: int, ref: _Ref | None) -> None:
         if not external_id:
             return
         if ref is None:
-            ExternalRef.objects.create(kind=kind, external_id=external_id, object_id=object_id)
+            created = ExternalRef.objects.create(kind=kind, external_id=external_id, object_id=object_id)
+            self.pending.append((kind, external_id, _Ref(created.pk, object_id)))
         elif ref.object_id != object_id:
             ExternalRef.objects.filter(pk=ref.pk).update(object_id=object_id)
+            self.pending.append((kind, external_id, _Ref(ref.pk, object_id)))
 
     def _account(self, clean: _Clean, result: RowResult) -> Account:
         ref = self._ref(ExternalRef.Kind.ACCOUNT, clean.account_id)
@@ -602,9 +630,10 @@ class _Importer:
         if taken:
             raise RowRefused(self.col("quote_number"), f"“{clean.quote_number}” is another opportunity's quote.")
         if opp is None:
-            quote.setdefault("number", f"SF-{clean.external_id}")
-            if Quote.objects.filter(number=quote["number"]).exists():
-                raise RowRefused(self.col("quote_number"), f"“{quote['number']}” is another opportunity's quote.")
+            if "number" not in quote:
+                quote["number"] = f"SF-{clean.external_id}"
+                if Quote.objects.filter(number=quote["number"]).exists():
+                    raise RowRefused(self.col("quote_number"), f"“{quote['number']}” is another opportunity's quote.")
             opp = om.opportunity_record_create(
                 values={Opportunity._meta.get_field(k).attname: v for k, v in values.items()},
                 actor=self.actor,

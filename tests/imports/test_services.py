@@ -179,12 +179,20 @@ def test_a_refused_row_leaves_nothing_half_saved():
     second = files.good_row(2, rep.email, accounts=1000)
     second["Quote Number"] = first["Quote Number"]
 
-    run = _run(manager, files.to_csv([first, second]), dry_run=False)
+    third = files.good_row(3, rep.email, accounts=1000)
+    third["Account ID"], third["Account Name"] = second["Account ID"], second["Account Name"]
 
-    assert list(run.rows.values_list("outcome", "column")) == [("created", ""), ("refused", "Quote Number")]
-    assert Account.objects.count() == 1
-    assert Contact.objects.count() == 1
-    assert not ExternalRef.objects.filter(external_id=second["Account ID"]).exists()
+    run = _run(manager, files.to_csv([first, second, third]), dry_run=False)
+
+    assert list(run.rows.values_list("outcome", "column")) == [
+        ("created", ""),
+        ("refused", "Quote Number"),
+        ("created", ""),  # its account is created again: the refused row's was rolled back, mapping included
+    ]
+    assert Account.objects.count() == 2
+    assert ExternalRef.objects.get(kind="account", external_id=third["Account ID"]).object_id == (
+        Opportunity.objects.get(name="Deal 3").account_id
+    )
 
 
 def test_the_json_rest_shape_imports_like_the_csv():
