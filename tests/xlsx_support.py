@@ -45,6 +45,16 @@ def assert_list_sheet(sheet, columns: int, rows: int) -> None:
         assert 5 <= sheet.column_dimensions[letter].width <= 62
 
 
+def plain_header(title: str) -> str:
+    """A header without the time zone an XLSX date-time column names: "Submitted (UTC)" -> "Submitted"."""
+    return re.sub(r" \([\w/+-]+\)$", "", title)
+
+
+def record(rows: list[list], index: int = 1) -> dict:
+    """Row `index` of a sheet as {plain header: value}."""
+    return dict(zip([plain_header(h) for h in rows[0]], rows[index], strict=True))
+
+
 def cell_matches_csv(value, text: str) -> bool:
     """Whether an XLSX cell holds what the CSV's cell says (typed in the XLSX, text in the CSV)."""
     if value is None:
@@ -61,7 +71,7 @@ def cell_matches_csv(value, text: str) -> bool:
 def assert_same_rows(xlsx: list[list], csv_rows: list[list[str]]) -> None:
     assert len(xlsx) == len(csv_rows)
     # a date-time column's header names the time zone in the XLSX ("Submitted (UTC)"): the CSV's times carry offsets
-    assert [re.sub(r" \([\w/+-]+\)$", "", h) for h in xlsx[0]] == csv_rows[0]
+    assert [plain_header(h) for h in xlsx[0]] == csv_rows[0]
     for x_row, c_row in zip(xlsx[1:], csv_rows[1:], strict=True):
         assert len(x_row) == len(c_row)
         mismatches = [(x, c) for x, c in zip(x_row, c_row, strict=True) if not cell_matches_csv(x, c)]

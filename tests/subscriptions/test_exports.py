@@ -10,7 +10,7 @@ from ordermgmt.models import Region
 from subscriptions import services
 from subscriptions.models import Discrepancy
 from tests.ordermgmt.factories import AccountFactory
-from tests.xlsx_support import assert_list_sheet, assert_same_rows, open_xlsx, read_csv, xlsx_rows
+from tests.xlsx_support import assert_list_sheet, assert_same_rows, open_xlsx, read_csv, record, xlsx_rows
 
 from .factories import RenewalFactory, SubscriptionFactory
 
@@ -40,12 +40,13 @@ def test_discrepancy_xlsx_has_the_csv_rows_typed_and_only_the_specialists_region
     assert_same_rows(rows, csv_rows)
     assert len(rows) == 3  # the header and AMER's two open findings
     assert_list_sheet(sheet, columns=17, rows=2)
-    record = dict(zip(rows[0], rows[1], strict=True))
+    first = record(rows)
     assert {row[3] for row in rows[1:]} == {"AMER"}
     assert "EMEA secret renewal" not in str(rows)
-    assert isinstance(record["Discrepancy"], int)
-    assert isinstance(record["First seen (UTC)"], datetime)
-    assert record["Status"] == "Open"
+    assert isinstance(first["Discrepancy"], int)
+    assert isinstance(first["First seen"], datetime)
+    assert first["Status"] == "Open"
+    assert rows[0][12] == "First seen (America/Los_Angeles)"  # the viewer's zone, an AMER specialist's
 
 
 def test_a_manager_exports_every_region_and_the_page_filters_apply(client, manager, found):
