@@ -156,3 +156,15 @@ def test_the_drill_page_links_to_its_exports_with_its_filters(mgr_client):
     page = mgr_client.get("/kpis/drill/approval_sla/?period=2026-Q3&met=0").content.decode()
     assert 'href="/kpis/drill/approval_sla/export.csv?period=2026-Q3&amp;met=0"' in page
     assert 'href="/kpis/drill/approval_sla/export.xlsx?period=2026-Q3&amp;met=0"' in page
+
+
+def test_a_specialists_kpi_xlsx_is_held_to_their_region():
+    populate(3)
+    specialist = client_for(SpecialistFactory(region=region("EMEA")))
+
+    response = specialist.get("/kpis/export.xlsx?period=2026-Q3&region=AMER&table=closed_won_by_region")
+    whole = xlsx_rows(open_xlsx(specialist.get("/kpis/export.xlsx?period=2026-Q3&region=AMER")))
+
+    assert response["Content-Disposition"] == 'attachment; filename="closed_won_by_region-2026-Q3-EMEA.xlsx"'
+    assert [row[0] for row in xlsx_rows(open_xlsx(response))[1:]] == ["EMEA"]
+    assert ["period", None, "region", "EMEA"] in whole
