@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.dateparse import parse_datetime
 
 from .models import Opportunity, OpportunityEvent, Quote
+from .zones import format_local
 
 EMPTY = "—"
 
@@ -76,4 +78,14 @@ def _plain(value) -> str:
         return "yes" if value else "no"
     if isinstance(value, list):
         return ", ".join(_plain(v) for v in value) or EMPTY
+    if isinstance(value, str) and "T" in value and (moment := _aware_datetime(value)) is not None:
+        return format_local(moment)  # a time recorded with its UTC offset, read on the viewer's clock (#21)
     return str(value)
+
+
+def _aware_datetime(text: str):
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None

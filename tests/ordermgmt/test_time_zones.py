@@ -153,3 +153,17 @@ def test_the_settings_page_answers_400_for_an_unknown_zone(client):
 
     assert response.status_code == 400
     assert "Time zone: Select a valid choice" in response.content.decode()
+
+
+def test_a_time_in_the_history_reads_on_the_viewers_clock():
+    from ordermgmt import history
+    from ordermgmt.models import OpportunityEvent
+
+    event = OpportunityEvent(
+        changes={"sla_due_at": [None, "2026-12-04T13:00:00+08:00"], "close_date": [None, "2026-12-01"]}
+    )
+
+    with timezone.override("America/Los_Angeles"):
+        lines = {line.field: line.text for line in history.change_lines(event)}
+
+    assert lines == {"Sla due at": "set to 2026-12-03 21:00 America/Los_Angeles", "Close date": "set to 2026-12-01"}
