@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ordermgmt.calendar import in_business_hours
 from ordermgmt.models import Region, User
+from ordermgmt.zones import format_in, region_zone
 
 from ..models import Submission
 from .guards import State, _notify_users, delegate
@@ -56,9 +57,9 @@ def sla_alerts_send(*, now: datetime | None = None) -> dict[str, int]:
             for submission in rows:
                 opp = submission.opportunity
                 hours = "breached its SLA" if verb == "sla_breached" else "has used 75% of its SLA"
-                message = (
-                    f"{opp.name} ({submission.region_id}) {hours}: due {submission.sla_due_at:%Y-%m-%d %H:%M} UTC."
-                )
+                # The due time on the queue region's clock, named: one message goes to people in several zones.
+                due_at = format_in(submission.sla_due_at, region_zone(submission.region_id))
+                message = f"{opp.name} ({submission.region_id}) {hours}: due {due_at}."
                 _notify_users(_people_to_alert(submission, now), opp, verb, message)
                 submission.sla_at_risk_alerted_at = submission.sla_at_risk_alerted_at or now
                 if verb == "sla_breached":

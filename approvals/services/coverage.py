@@ -15,6 +15,7 @@ from django.utils import timezone
 from ordermgmt.exceptions import PermissionDeniedError
 from ordermgmt.models import Region, User
 from ordermgmt.services import opportunity_event_record, user_dated_coverage_add, user_out_of_office_set
+from ordermgmt.zones import format_in, region_zone
 
 from ..models import Submission
 from .guards import State
@@ -96,7 +97,8 @@ def coverage_sweep(
         "claimed_by__backup"
     ):
         claimer = submission.claimed_by
-        until = f" until {claimer.out_of_office_until:%Y-%m-%d %H:%M} UTC" if claimer.out_of_office_until else ""
+        back_at = claimer.out_of_office_until  # shown in the zone the absence was typed in, named (#21)
+        until = f" until {format_in(back_at, region_zone(claimer.region_id))}" if back_at else ""
         submission.handed_over_from = claimer
         _reassign(submission, to=claimer.backup, actor=actor, on_behalf_of=claimer, note=f"Out of office{until}")
         submission.save(update_fields=["claimed_by", "handed_over_from"])

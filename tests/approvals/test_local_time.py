@@ -126,3 +126,14 @@ def test_the_team_page_shows_an_absence_in_the_specialists_region_zone(client):
 
     assert "Out 2026-12-07 09:00 America/Los_Angeles – 2026-12-08 17:00 America/Los_Angeles" in page
     assert f'name="o{person.pk}-start" value="2026-12-07T09:00"' in page
+
+
+def test_the_sla_alert_names_the_due_time_on_the_queue_regions_clock(item):
+    from ordermgmt.models import Notification
+
+    SpecialistFactory()  # somebody in AMER to alert
+
+    services.sla_alerts_send(now=datetime(2026, 12, 4, 13, 0, tzinfo=PT))  # in AMER's hours, past the due time
+
+    messages = set(Notification.objects.filter(verb="sla_breached").values_list("message", flat=True))
+    assert messages == {"Zoned deal (AMER) breached its SLA: due 2026-12-04 12:00 America/Los_Angeles."}
