@@ -1,14 +1,17 @@
 """Server-rendered pages: worklist, tickets (Post/Redirect/Get), failure catalogue, the managers' button."""
 
+import json
 from datetime import date
-from unittest import mock
 
 import pytest
+import redis
 import time_machine
+from django.conf import settings
 from django.contrib.messages import get_messages
 
 from licenses.models import LicenseTicket
 from ordermgmt.models import OutboxMessage
+from tests.celery_support import flush_broker
 
 from .factories import LicenseTicketFactory, SupportEngineerFactory, closed_won
 
@@ -117,26 +120,27 @@ def test_failure_catalogue_counts_by_month_reason_and_route(engineer_client):
 
 
 def test_managers_button_queues_a_forced_review_after_commit(client, manager, django_capture_on_commit_callbacks):
+    """Through the outbox to the real broker: the row is written with the change, published after commit under the
+    task id outbox-<id>, and marked sent only then."""
+    flush_broker()
     client.force_login(manager)
 
-    with (
-        mock.patch("ordermgmt.celery.app.send_task") as send_task,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/licenses/run/", {"region": "EMEA"})
 
     assert response.status_code == 302
-    send_task.assert_called_once_with(
-        "licenses.tasks.license_review_run", kwargs={"region": "EMEA", "force": True}, retry=False
-    )
-    assert OutboxMessage.objects.get().sent_at is not None  # kept (and drained later) had the broker been down
+    message = OutboxMessage.objects.get()
+    assert (message.task, message.kwargs) == ("licenses.tasks.license_review_run", {"region": "EMEA", "force": True})
+    assert message.sent_at is not None
+    queued = [json.loads(raw) for raw in redis.Redis.from_url(settings.CELERY_BROKER_URL).lrange("celery", 0, -1)]
+    assert [m["headers"]["id"] for m in queued] == [f"outbox-{message.pk}"]
+    assert [m["headers"]["task"] for m in queued] == ["licenses.tasks.license_review_run"]
+    flush_broker()
 
 
 def test_only_managers_may_press_the_button(engineer_client):
-    with mock.patch("ordermgmt.celery.app.send_task") as send_task:
-        response = engineer_client.post("/licenses/run/", {"region": ""})
+    response = engineer_client.post("/licenses/run/", {"region": ""})
     assert response.status_code == 403
-    send_task.assert_not_called()
     assert not OutboxMessage.objects.exists()
 
 

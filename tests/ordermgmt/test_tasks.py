@@ -92,4 +92,3 @@ def test_a_notification_email_is_sent_once_with_a_stable_message_id_and_idempote
     headers = mail.outbox[0].extra_headers
     assert headers["X-Idempotency-Key"] == f"notification-{notification.pk}"
     assert headers["Message-ID"] == f"<notification-{notification.pk}@example.com>"
-
