@@ -68,11 +68,17 @@ def _seed_teams() -> None:
     importlib.import_module("cases.migrations.0003_team_member_role").set_team_roles(apps, None)
 
 
-def _side(code: str, rep: User, specialist: User) -> Side:
+def _side(code: str, rep: User, specialist: User, billing: User) -> Side:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     from approvals import services as approvals
     from cases import services as cases
+    from licenses.models import LicenseReviewRun
+    from ordermgmt.services import api_token_issue
+    from search.services import saved_filter_save
     from subscriptions import services as subscriptions
     from tests.licenses.factories import LicenseTicketFactory, closed_won
+    from tests.ordermgmt.factories import PDF_BYTES
     from tests.subscriptions.factories import InvoiceFactory, RenewalFactory, SubscriptionFactory
 
     opp = ready_opportunity(owner=rep, name=f"Secret {code} deal of {rep.username}")
@@ -94,6 +100,20 @@ def _side(code: str, rep: User, specialist: User) -> Side:
     run = subscriptions.reconciliation_run_create(kind="renewals", as_of=date(2026, 11, 2), enqueue=False)
     subscriptions.reconciliation_run_execute(run_id=run.pk)
     discrepancy = run.discrepancies.filter(subscription=sub).first()
+    # What the newer endpoints act on: a pending correction of the Closed Won deal, a thread message with a file,
+    # the rep's API token and saved view, a license review run of the region.
+    correction = approvals.correction_open(
+        opportunity_id=won.pk, actor=billing, reason="Net ARR left out the ramp", changes={"net_arr": "900.00"}
+    )
+    comment = approvals.opportunity_comment_add(
+        opportunity_id=opp.pk,
+        actor=rep,
+        body="The signed order form is attached.",
+        upload=SimpleUploadedFile("order-form.pdf", PDF_BYTES, content_type="application/pdf"),
+    )
+    token, _plain = api_token_issue(user=rep, name=f"{code} laptop")
+    saved = saved_filter_save(user=rep, list_name="opportunities", name=f"{code} drafts", query="approval_status=draft")
+    license_run = LicenseReviewRun.objects.create(region_id=code, as_of=date(2026, 11, 2))
     return Side(
         region=code,
         rep=rep,
@@ -108,6 +128,14 @@ def _side(code: str, rep: User, specialist: User) -> Side:
         run=run,
         account=opp.account,
         contact=opp.account.contacts.first(),
+        extra={
+            "won": won,
+            "correction": correction,
+            "comment": comment,
+            "token": token,
+            "saved_filter": saved,
+            "license_run": license_run,
+        },
     )
 
 
@@ -132,8 +160,17 @@ def build_world() -> World:
         "integration": UserFactory(username="integration", role=User.Role.INTEGRATION),
         "anonymous": None,
     }
-    own = _side("AMER", rep, specialist)
-    other = _side("EMEA", other_rep, other_specialist)
+    own = _side("AMER", rep, specialist, users["billing"])
+    other = _side("EMEA", other_rep, other_specialist, users["billing"])
+    # Webhooks belong to no region: one endpoint with one (test) delivery, the same on both sides.
+    from webhooks.services import webhook_endpoint_create, webhook_test_send
+
+    endpoint, _secret = webhook_endpoint_create(
+        actor=users["manager"], url="https://hooks.example.com/om", event_kinds=["opportunity.submitted"]
+    )
+    delivery = webhook_test_send(actor=users["manager"], endpoint_id=endpoint.pk)
+    for side in (own, other):
+        side.extra.update(webhook=endpoint, webhook_delivery=delivery)
     return World(own=own, other=other, users=users)
 
 
