@@ -1,11 +1,19 @@
 """Hostile input: schemathesis generates requests for every operation of /api/schema/ (whatever the schema holds,
 new apps included) and sends each one as every role. No answer may be a server error, and every documented answer
 must match its schema. FUZZ_EXAMPLES bounds the examples per operation; FUZZ_FULL=1 adds schemathesis' coverage
-examples (boundary values of every parameter, about four minutes)."""
+examples (boundary values of every parameter, about four minutes).
+
+Each run draws new cases from one seed, printed at the start of the run and in every failure: FUZZ_SEED if set, else
+one derived from the checked-out commit (so every commit CI tests gets new cases, and a re-run of the same commit the
+same ones), else from today's date. Replay a failure with `FUZZ_SEED=<seed> make test PYTEST_ARGS=tests/hardening/
+test_fuzz.py`. Hypothesis' example database is off, so the seed alone decides the cases."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -23,6 +31,26 @@ PHASES = [Phase.explicit, Phase.generate] if os.environ.get("FUZZ_FULL") else [P
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
+def _default_seed() -> int:
+    """The checked-out commit as a number (new cases per commit, the same on a re-run), else today's date."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        return int(commit[:15], 16)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return int(datetime.now(UTC).strftime("%Y%m%d"))
+
+
+SEED = int(os.environ.get("FUZZ_SEED") or _default_seed())
+REPLAY = f"FUZZ_SEED={SEED} (replay: FUZZ_SEED={SEED} make test PYTEST_ARGS=tests/hardening/test_fuzz.py)"
+
+
 def _load_schema():
     """The document /api/schema/ serves (the same drf-spectacular generator), run against the WSGI app in-process.
 
@@ -33,10 +61,20 @@ def _load_schema():
 
     loaded = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
     loaded.app = get_wsgi_application()
+    # Each operation draws from a seed derived from this one and its name (schemathesis' derive_operation_seed).
+    loaded.config.seed = SEED
     return loaded
 
 
 schema = _load_schema()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def announce_the_seed(request):
+    """The seed in the output of every run (passing ones too), so a later failure of the same cases can be found."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"\ntests/hardening/test_fuzz.py: {REPLAY}")
 
 
 @pytest.fixture
@@ -86,7 +124,7 @@ def _real_id(path: str, ids: dict) -> object | None:
     max_examples=EXAMPLES,
     phases=PHASES,
     deadline=None,
-    derandomize=True,
+    database=None,  # the seed alone decides the cases: no replay of examples saved by earlier runs
     suppress_health_check=list(HealthCheck),
 )
 def test_every_operation_as_every_role_answers_without_server_errors_and_matches_the_schema(case, tokens_and_ids):
@@ -99,13 +137,13 @@ def test_every_operation_as_every_role_answers_without_server_errors_and_matches
             (name,) = generated
             case.path_parameters = {name: real if index % 2 else generated[name]}
         response = case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
-        assert response.status_code < 500, (role, case.method, case.formatted_path)
+        assert response.status_code < 500, (role, case.method, case.formatted_path, REPLAY)
     anonymous = case.call_and_validate(checks=[not_a_server_error])
     if case.path not in ("/api/auth/token/", "/api/schema/"):
         # 401, unless the generated id makes a URL that does not exist: "0.5" reads as id 0 in format "5", and DRF
         # refuses an unknown format (404) before it looks at credentials.
         expected = 401 if _is_plain_route(case.formatted_path) else 404
-        assert anonymous.status_code == expected, (case.method, case.formatted_path, anonymous.status_code)
+        assert anonymous.status_code == expected, (case.method, case.formatted_path, anonymous.status_code, REPLAY)
 
 
 def _is_plain_route(path: str) -> bool:
