@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ordermgmt.models import User
+from ordermgmt.zones import UTC, zone_name
 
 from ..models import QUEUE_ORDER, Submission
 
@@ -76,15 +77,19 @@ def queue_filter_sla(qs: QuerySet[Submission], sla_state: str, now=None) -> Quer
     return qs
 
 
-def priority_reason(submission, position: int | None = None) -> str:
-    """Why the item stands where it stands, in the words of the queue order (a Submission or a queue row dict)."""
+def priority_reason(submission, position: int | None = None, tz=None) -> str:
+    """Why the item stands where it stands, in the words of the queue order (a Submission or a queue row dict).
+
+    The submitted-at time is in `tz` and names it (the page passes the viewer's zone); the API's text stays in UTC.
+    """
     get = submission.get if isinstance(submission, dict) else lambda name: getattr(submission, name)
     parts = []
     if get("escalated"):
         parts.append(f"Escalated ({get('escalation_reason')[:80]})")
     parts.append(f"start date {get('start_date'):%Y-%m-%d}")
     parts.append(f"Net ARR {get('net_arr'):,.2f}")
-    parts.append(f"submitted {get('submitted_at'):%Y-%m-%d %H:%M} UTC")
+    tz = tz or UTC
+    parts.append(f"submitted {get('submitted_at').astimezone(tz):%Y-%m-%d %H:%M} {zone_name(tz)}")
     prefix = f"#{position}: " if position else ""
     return prefix + ", then ".join(parts)
 

@@ -101,7 +101,7 @@ def queue_rows(rows, *, now, stage: str, reviewers=None, start: int = 1) -> list
                 "claim_url": claim_url(pk) if stage == "om" and not claimed else "",
                 "assign_url": assign_url(pk) if reviewers is not None else "",
                 "assign_options": options_by_selected.get(claimed, ""),
-                "priority_reason": selectors.priority_reason(row, position),
+                "priority_reason": selectors.priority_reason(row, position, tz=tz),
                 "name": row["opportunity__name"],
                 "resubmit": str(row["sequence"]) if row["sequence"] > 1 else "",
                 "account": row["opportunity__account__name"],

@@ -58,6 +58,15 @@ def test_the_queue_names_the_viewers_zone_and_shows_the_due_time_in_both(client,
     assert "12-03 10:00 America/Los_Angeles" in seen_in_la
     assert "12-04 12:00 America/Los_Angeles" in seen_in_la
     assert 'data-testid="time-viewer"' not in seen_in_la  # the same zone: shown once
+    assert "submitted 2026-12-04 02:00 Asia/Manila" in seen_in_manila  # the row's "why here" title
+
+
+def test_the_apis_priority_reason_stays_in_utc(client, item):
+    client.force_login(SpecialistFactory(time_zone="Asia/Manila"))
+
+    row = client.get("/api/queue/").json()["results"][0]
+
+    assert row["priority_reason"].endswith("submitted 2026-12-03 18:00 UTC")
 
 
 def test_the_review_page_shows_the_sla_due_in_the_region_and_for_the_viewer(client, item):
