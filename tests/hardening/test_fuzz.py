@@ -69,11 +69,18 @@ def _load_schema():
 schema = _load_schema()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def announce_the_seed(request):
-    """The seed in the output of every run (passing ones too), so a later failure of the same cases can be found."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
+_announced: list[bool] = []
+
+
+def _announce_the_seed(config) -> None:
+    """The seed in the output of every run (passing ones too), once, so a later failure of the same cases can be
+    found. (Schemathesis' generated tests do not run module-scoped autouse fixtures: the first test says it.)"""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None or _announced:
+        return
+    _announced.append(True)
+    with capture.global_and_fixture_disabled():  # inside a test the output is captured, and shown only on failure
         reporter.write_line(f"\ntests/hardening/test_fuzz.py: {REPLAY}")
 
 
@@ -92,8 +99,9 @@ def keep_the_test_connection():
 
 
 @pytest.fixture
-def tokens_and_ids(db, keep_the_test_connection):
+def tokens_and_ids(db, keep_the_test_connection, request):
     """A token per role, and for each resource path the id of an object the rep owns (a real hit, not a 404)."""
+    _announce_the_seed(request.config)
     world = build_world()
     tokens = {role: api_token_issue(user=user)[1] for role, user in world.users.items() if user is not None}
     own = world.own
