@@ -96,6 +96,8 @@ def test_with_redis_down_the_web_serves_and_queues_and_the_outbox_delivers_every
             lambda: ReconciliationRun.objects.get(pk=run.json()["id"]).status == "done", 60, "the queued run to finish"
         )
         _wait(lambda: worker.log().count("notification_email_send[") >= 4, 60, "both emails")  # received+succeeded
+        # The run's row says done before its task returns: wait for the worker's "succeeded" line of all three.
+        _wait(lambda: worker.log().count("succeeded in") >= 3, 60, "the three tasks to return")
         log = worker.log()
     finally:
         worker.stop()
