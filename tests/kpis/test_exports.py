@@ -11,23 +11,9 @@ from ordermgmt.exports import XLSX_CONTENT_TYPE
 from tests.ordermgmt.factories import ManagerFactory, RepFactory, SpecialistFactory, region
 from tests.xlsx_support import assert_list_sheet, assert_same_rows, open_xlsx, read_csv, record, xlsx_rows
 
-from .test_views import client_for, populate
+from .test_views import DRILLS, client_for, populate
 
 pytestmark = pytest.mark.django_db
-
-DRILLS = [
-    ("approval_sla", "", 6),
-    ("approval_accuracy", "", 3),
-    ("csat", "", 3),
-    ("closed_won", "&region=AMER", 1),
-    ("rejections", "&reason=other", 3),
-    ("escalations", "", 3),
-    ("month_close", "&month=2026-07", 9),
-    ("license_delivery", "", 3),
-    ("license_tickets", "", 0),
-    ("discrepancies", "", 0),
-    ("first_response", "", 0),
-]
 
 
 @pytest.fixture
