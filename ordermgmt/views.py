@@ -18,6 +18,7 @@ from .api.throttling import ClientScopedRateThrottle
 from .exceptions import NotVisibleError
 from .forms import EmailPreferencesForm, SignInForm, TimeZoneForm
 from .models import NOTIFICATION_KINDS
+from .models.messaging import kind_label
 
 
 def ping(request):
@@ -89,7 +90,7 @@ class NotificationListView(LoginRequiredMixin, ListView):
         return selectors.notification_list(user=self.request.user, verb=self.verb, unread=self.unread)
 
     def get_context_data(self, **kwargs):
-        kinds = selectors.notification_kinds(user=self.request.user)
+        kinds = [(k, kind_label(k)) for k in selectors.notification_kinds(user=self.request.user)]
         return super().get_context_data(kinds=kinds, kind=self.verb, unread=self.unread, **kwargs)
 
 

@@ -61,6 +61,15 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.recipient}: {self.verb}"
 
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.verb)
+
+
+def kind_label(verb: str) -> str:
+    """A notification kind as people read it ("Your deal Closed Won", not "closed_won")."""
+    return dict(NOTIFICATION_KINDS).get(verb) or verb.replace("_", " ").capitalize()
+
 
 class OutboxMessage(models.Model):
     """A Celery task to publish, written in the same transaction as the change that needs it.

@@ -30,6 +30,9 @@ def test_pages_of_50_filter_by_kind_and_mark_one_then_all_read(rep):
     rejected = client.get("/notifications/?kind=om_rejected").context["notifications"]
     assert {n.verb for n in rejected} == {"om_rejected"}
     assert len(rejected) == 11
+    page = client.get("/notifications/?kind=om_rejected").content.decode()
+    assert '<option value="om_rejected" selected>Your deal rejected by Order Management</option>' in page
+    assert "· Your deal rejected by Order Management</small>" in page  # each kind in words, not its code
 
     one = Notification.objects.filter(recipient=rep).first()
     client.post("/notifications/read/", {"id": one.pk})
