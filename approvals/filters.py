@@ -32,7 +32,7 @@ class QueueFilterSet(django_filters.FilterSet):
             return queryset.filter(claimed_by=self.request.user)
         if value in ("none", "unclaimed"):
             return queryset.filter(claimed_by__isnull=True)
-        if value.isdigit():
+        if value.isdecimal():
             return queryset.filter(claimed_by_id=int(value))
         raise ValidationError({"claimed_by": ["Use a user id, `me` or `none`."]})
 

@@ -24,7 +24,7 @@ def scope_from_params(params, user) -> Scope:
         raise PeriodError("region", f"“{region}” is not a region.")
     person = (params.get("person") or "").strip() or None
     if person is not None:
-        if not person.isdigit():
+        if not person.isdecimal():
             raise PeriodError("person", f"“{person}” is not a user id.")
         person = int(person)
     team = (params.get("team") or "").strip() or None

@@ -18,7 +18,7 @@ def parse_trusted_proxies(value: str) -> int | tuple[ipaddress.IPv4Network | ipa
     value = value.strip()
     if not value:
         return 0
-    if value.isdigit():
+    if value.isdecimal():
         return int(value)
     try:
         return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())

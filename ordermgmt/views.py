@@ -99,7 +99,7 @@ class NotificationReadView(LoginRequiredMixin, View):
 
     def post(self, request):
         raw = request.POST.get("id", "")
-        ids = [int(raw)] if raw.isdigit() else None
+        ids = [int(raw)] if raw.isdecimal() else None
         with transaction.atomic():
             count = services.notification_mark_read(user=request.user, notification_ids=ids)
         if ids is None:

@@ -30,7 +30,7 @@ class BatchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Any id: the service refuses unknown ones; the field only checks the shape.
-        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+        self.fields["ids"].valid_value = lambda value: str(value).isdecimal()
 
     def clean(self):
         data = super().clean()

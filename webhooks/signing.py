@@ -34,7 +34,7 @@ def verify(*, secret: str, header: str, body: bytes, now: float | None = None, t
     parts = [item.partition("=") for item in header.split(",")]
     timestamps = [value for key, _, value in parts if key.strip() == "t"]
     candidates = [value.strip() for key, _, value in parts if key.strip() == "v1"]
-    if len(timestamps) != 1 or not timestamps[0].strip().isdigit() or not candidates:
+    if len(timestamps) != 1 or not timestamps[0].strip().isdecimal() or not candidates:
         return False
     timestamp = int(timestamps[0])
     if abs((time.time() if now is None else now) - timestamp) > tolerance:

@@ -161,7 +161,7 @@ class ContactOptionsView(RoleRequiredMixin, View):
                 "sold_to_contact": request.GET.get("quote-sold_to_contact"),
                 "bill_to_contact": request.GET.get("quote-bill_to_contact"),
             },
-            account_id=int(account_id) if account_id and account_id.isdigit() else None,
+            account_id=int(account_id) if account_id and account_id.isdecimal() else None,
         )
         return render(request, "approvals/partials/_contact_selects.html", {"quote_form": quote_form})
 

@@ -124,13 +124,13 @@ def _clean_field_values(request_type: RequestType, raw: dict[str, Any]) -> dict[
 def resolve_request_type(*, team: str | int, request_type: str | int) -> tuple[Team, RequestType]:
     """The active team (by code or id) and one of its active request types (by code or id); 400 naming the field."""
     teams = Team.objects.filter(is_active=True)
-    team_obj = teams.filter(pk=int(team)).first() if str(team).isdigit() else teams.filter(code=str(team)).first()
+    team_obj = teams.filter(pk=int(team)).first() if str(team).isdecimal() else teams.filter(code=str(team)).first()
     if team_obj is None:
         raise ValidationError({"team": [f"Unknown team {team!r}."]})
     types = team_obj.request_types.filter(is_active=True)
     rt = (
         types.filter(pk=int(request_type)).first()
-        if str(request_type).isdigit()
+        if str(request_type).isdecimal()
         else types.filter(code=str(request_type)).first()
     )
     if rt is None:
