@@ -21,6 +21,7 @@ from ordermgmt.api.permissions import IsStaffRole
 from ordermgmt.api.serializers import HistoryEntrySerializer
 from ordermgmt.api.views import ERRORS
 
+from .queue_serializers import QueueItemSerializer, queue_row_data
 from .serializers import (
     AnswerInputSerializer,
     ApproveInputSerializer,
@@ -36,12 +37,10 @@ from .serializers import (
     EscalateInputSerializer,
     OpportunitySerializer,
     QuestionInputSerializer,
-    QueueItemSerializer,
     RejectInputSerializer,
     RejectionReasonSerializer,
     ThreadMessageInputSerializer,
     ThreadMessageSerializer,
-    queue_row_data,
 )
 
 ACTION_RESPONSES = {200: OpportunitySerializer, **ERRORS}

@@ -59,9 +59,10 @@ def _with(params, **changes) -> str:
 def queue_rows(rows, *, now, stage: str, reviewers=None, start: int = 1) -> list[dict]:
     """The queue page's rows from `selectors.queue_rows`, every cell ready to print.
 
-    The SLA figures are computed for `now` with the same sla functions as the API's `queue_row_data`. The template
-    only places these strings (no filters, URL reversing or method calls per row), and the managers' "assign to"
-    options are built once per pre-selected reviewer, not once per row: that per-row work used to dominate the page.
+    The SLA figures are computed for `now` with the same sla functions as the API's
+    `queue_serializers.queue_row_data`. The template only places these strings (no filters, URL reversing or method
+    calls per row), and the managers' "assign to" options are built once per pre-selected reviewer, not once per row:
+    that per-row work used to dominate the page.
     """
     regions = selectors.region_calendars()
     ticking = {code: SafeString("1" if in_business_hours(now, region) else "0") for code, region in regions.items()}
